@@ -1,0 +1,87 @@
+"""All file I/O of a build: reading the site, and replacing the output folder atomically.
+
+The output folder is built beside its destination and swapped in with renames, so a failed or
+interrupted build leaves the previous output intact. The build refuses an output folder that would
+destroy anything the author wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+from generator.errors import UnsafeOutput, error
+from generator.model import SourceFile
+
+MARKER = ".giving-output"  # marks a folder as ours to replace
+SOURCE_DIRS = ("content", "static")
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
+
+
+def _ignored(path: Path) -> bool:
+    return any(part.startswith(".") for part in path.parts) or path.name.endswith(_IGNORED_SUFFIXES) \
+        or path.name.startswith("#")
+
+
+def read_sources(site_root: Path) -> list[SourceFile]:
+    """Every file under content/ and static/, as bytes, in a stable order."""
+    files = []
+    for top in SOURCE_DIRS:
+        base = site_root / top
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(site_root)
+            if path.is_file() and not _ignored(rel):
+                files.append(SourceFile(rel.as_posix(), path.read_bytes()))
+    return files
+
+
+def check_output_dir(out: Path, site_root: Path) -> None:
+    """Refuse destinations whose replacement would delete something that is not ours."""
+    out, root = out.resolve(), site_root.resolve()
+    protected = [Path("/"), Path.home().resolve(), root] + [root / d for d in
+                                                           ("content", "static", "templates", "themes")]
+    reason = None
+    if out in protected or out in root.parents:
+        reason = f"{out} holds your own files"
+    elif any(p in out.parents for p in protected[3:]):
+        reason = f"{out} is inside a source folder"
+    elif out.exists() and not out.is_dir():
+        reason = f"{out} is a file"
+    elif out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        reason = f"{out} is not empty and was not written by giving"
+    if reason:
+        raise UnsafeOutput([error(f"refusing to replace the output folder: {reason}; choose another --out "
+                                  "(or empty that folder yourself)", "site.toml", 0, "output")])
+
+
+def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> None:
+    """Write `outputs` (relative path -> bytes) to a fresh folder, then swap it in for `out`."""
+    check_output_dir(out, site_root)
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        made: set[Path] = set()
+        for rel, data in outputs.items():
+            target = staging / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(data)
+        (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
+        os.chmod(staging, 0o755)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.rename(out, old / out.name)
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

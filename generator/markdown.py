@@ -1,0 +1,198 @@
+"""Markdown -> HTML plus plain data: the one `MarkdownIt`, and the only code that touches its tokens.
+
+`render_markdown` turns a post body into HTML and extracts what later stages need as frozen data:
+headings (table of contents), links and images with their lines, and prose passages for the checks.
+Internal links (to `.md` sources or relative files) become markers that `site.assemble` resolves.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from html import escape
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+from slugify import slugify
+
+from generator.model import Heading, ImageRef, Link, Passage
+
+# Internal references are written as MARK_OPEN + target + MARK_CLOSE and resolved by site.assemble.
+# Private-use characters cannot come out of markdown-it's URL normaliser, so authors cannot forge them.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+MARKER_RE = re.compile(MARK_OPEN + "([^" + MARK_CLOSE + "]*)" + MARK_CLOSE)
+MORE = "<!-- more -->"
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    html: str
+    summary_html: str
+    first_paragraph: str  # plain text, for a default description
+    toc: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    images: tuple[ImageRef, ...]
+    passages: tuple[Passage, ...]
+    words: int
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    """Pygments with CSS classes (no inline styles), so the theme styles code for light and dark."""
+    if not lang:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang.split()[0])
+    except ClassNotFound:
+        return ""
+    lang_class = re.sub(r"[^\w-]", "", lang.split()[0])
+    return (f'<pre class="highlight"><code class="language-{lang_class}">'
+            f"{pygments_highlight(code, lexer, _FORMATTER)}</code></pre>\n")
+
+
+def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:
+    anchor = tokens[idx].meta.get("anchor")
+    if not anchor:
+        return self.renderToken(tokens, idx, options, env)
+    hid, text = anchor
+    return (f' <a class="heading-anchor" href="#{escape(hid)}"><span aria-hidden="true">#</span>'
+            f'<span class="visually-hidden">Link to the section “{escape(text)}”</span></a></{tokens[idx].tag}>\n')
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"typographer": True, "highlight": _highlight})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin)
+    md.add_render_rule("heading_close", _heading_close)
+    return md
+
+
+def _is_local(href: str) -> bool:
+    parts = urlsplit(href)
+    return not parts.scheme and not parts.netloc and not href.startswith("#") and bool(parts.path)
+
+
+def _resolve(source: str, href: str) -> str:
+    """A relative link target as a path from the site root, keeping any #fragment."""
+    parts = urlsplit(href)
+    path = unquote(parts.path)
+    base = "" if path.startswith("/") else posixpath.dirname(source)
+    resolved = posixpath.normpath(posixpath.join(base, path.lstrip("/")))
+    return resolved + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _inline_text(token: Token) -> str:
+    """Visible text of an inline token, without code spans or HTML (comments included)."""
+    out = []
+    for child in token.children or []:
+        if child.type == "text":
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak", "code_inline", "image"):
+            out.append(" ")
+    return "".join(out)
+
+
+def _plain(token: Token) -> str:
+    """Text of an inline token including code spans, for headings and summaries."""
+    return "".join(c.content if c.type in ("text", "code_inline") else " " if "break" in c.type else ""
+                   for c in token.children or []).strip()
+
+
+def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
+    """Render `body` (from file `source`, starting at `first_line`) and extract its plain data."""
+    md = parser()
+    env: dict = {}
+    tokens = md.parse(body, env)
+    toc: list[Heading] = []
+    links: list[Link] = []
+    images: list[ImageRef] = []
+    passages: list[Passage] = []
+    used_ids: dict[str, int] = {}
+    quote_depth = list_depth = table_depth = footnote_depth = 0
+    first_paragraph_index = None
+    line = first_line
+
+    for i, tok in enumerate(tokens):
+        if tok.map:
+            line = tok.map[0] + first_line
+        t = tok.type
+        if t == "blockquote_open":
+            quote_depth += 1
+        elif t == "blockquote_close":
+            quote_depth -= 1
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif t == "table_open":
+            table_depth += 1
+        elif t == "table_close":
+            table_depth -= 1
+        elif t == "footnote_open":
+            footnote_depth += 1
+        elif t == "footnote_close":
+            footnote_depth -= 1
+        elif t == "heading_open":
+            inline = tokens[i + 1]
+            text = _plain(inline)
+            base = slugify(text) or "section"
+            count = used_ids.get(base, 0)
+            used_ids[base] = count + 1
+            hid = base if count == 0 else f"{base}-{count}"
+            tok.attrSet("id", hid)
+            tokens[i + 2].meta["anchor"] = (hid, text)
+            toc.append(Heading(int(tok.tag[1]), hid, text, line))
+        elif t == "paragraph_open" and first_paragraph_index is None and not (quote_depth or list_depth
+                                                                               or footnote_depth):
+            first_paragraph_index = i
+        elif t == "inline":
+            kind = ("heading" if tokens[i - 1].type == "heading_open" else "footnote" if footnote_depth
+                    else "table" if table_depth else "list" if list_depth else "paragraph")
+            passages.append(Passage(_inline_text(tok), line, kind, quote_depth > 0))
+            _collect_refs(tok, source, line, links, images)
+
+    html = md.renderer.render(tokens, md.options, env)
+    if MORE in html:
+        summary = html[: html.index(MORE)]
+    elif first_paragraph_index is not None:
+        summary = md.renderer.render(tokens[first_paragraph_index:first_paragraph_index + 3], md.options, env)
+    else:
+        summary = ""
+    summary = _FOOTNOTE_REF.sub("", summary).strip()
+    first_paragraph = _plain(tokens[first_paragraph_index + 1]) if first_paragraph_index is not None else ""
+    words = sum(len(_WORD.findall(p.text)) for p in passages)
+    return Rendered(html, summary, first_paragraph, tuple(toc), tuple(links), tuple(images), tuple(passages), words)
+
+
+def _collect_refs(inline: Token, source: str, line: int, links: list[Link], images: list[ImageRef]) -> None:
+    """Record links and images; point local ones at markers. `line` counts softbreaks within the block."""
+    children = inline.children or []
+    for j, child in enumerate(children):
+        if child.type == "softbreak" or child.type == "hardbreak":
+            line += 1
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            text = ""
+            for nxt in children[j + 1:]:
+                if nxt.type == "link_close":
+                    break
+                text += nxt.content
+            links.append(Link(href, text, line))
+            if _is_local(href):
+                child.attrSet("href", MARK_OPEN + _resolve(source, href) + MARK_CLOSE)
+        elif child.type == "image":
+            src = str(child.attrGet("src") or "")
+            images.append(ImageRef(src, child.content, line))
+            if _is_local(src):
+                child.attrSet("src", MARK_OPEN + _resolve(source, src) + MARK_CLOSE)

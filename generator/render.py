@@ -1,0 +1,320 @@
+"""Render the assembled `Site` to output bytes: Jinja pages, feeds, sitemap, robots, redirects, assets.
+
+Jinja runs with autoescape and `StrictUndefined`, so a typo in a template is an error, not an empty
+string. Template errors become findings naming the template file and line, and the page being rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+
+from generator import __version__
+from generator.errors import Finding, error
+from generator.model import Post, Series, Site, Tag
+from generator.theme import ThemeChain
+
+FINGERPRINTED = (".css", ".js")
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src))="/(?!/)')
+
+
+def output_path(url: str) -> str:
+    """`/slug/` -> `slug/index.html`; `/feed.xml` -> `feed.xml`."""
+    path = url.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def fmt_date(value: datetime | None, fmt: str = "long") -> str:
+    """English dates without locale state: `3 March 2026`; `iso` gives RFC 3339."""
+    if value is None:
+        return ""
+    if fmt == "iso":
+        return value.isoformat()
+    if fmt == "ymd":
+        return value.strftime("%Y-%m-%d")
+    return f"{value.day} {value:%B %Y}"
+
+
+def absolutize(html: str, base_url: str) -> str:
+    """Root-relative links made absolute, for feeds read outside the site."""
+    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base_url.rstrip("/")}/', html)
+
+
+@dataclass(frozen=True, slots=True)
+class Assets:
+    files: dict[str, bytes]  # output path -> bytes
+    urls: dict[str, str]  # logical name -> fingerprinted URL
+
+
+def theme_assets(chain: ThemeChain) -> Assets:
+    files: dict[str, bytes] = {}
+    urls: dict[str, str] = {}
+    for static in chain.static_dirs:
+        for path in sorted(p for p in static.rglob("*") if p.is_file()):
+            rel = path.relative_to(static).as_posix()
+            data = path.read_bytes()
+            out = rel
+            if path.suffix in FINGERPRINTED:
+                digest = hashlib.sha256(data).hexdigest()[:10]
+                out = f"{rel[: -len(path.suffix)]}.{digest}{path.suffix}"
+            files = {k: v for k, v in files.items() if urls.get(rel) != "/" + k}
+            files[out] = data
+            urls[rel] = "/" + out
+    return Assets(files, urls)
+
+
+class Renderer:
+    """One Jinja environment per build; `render_site` yields (output path, bytes)."""
+
+    def __init__(self, site: Site, chain: ThemeChain, site_root: Path, assets: Assets, preview: bool = False):
+        self.site = site
+        self.chain = chain
+        self.site_root = site_root
+        self.assets = assets
+        self.preview = preview
+        self.findings: list[Finding] = []
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in chain.template_dirs]),
+            autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["date"] = fmt_date
+        self.env.filters["absolute"] = site.config.absolute
+        self.env.globals.update(
+            site=site,
+            config=site.config,
+            asset=self.asset_url,
+            post_of=site.post,
+            tag_of=self._tag_by_name,
+            generator_version=__version__,
+            preview=preview,
+        )
+        self._tags = {t.name: t for t in site.tags}
+        self._tag_slugs = {}
+        for tag in site.tags:
+            for source in tag.posts:
+                self._tag_slugs.setdefault(source, []).append(tag)
+
+    def asset_url(self, name: str) -> str:
+        if name not in self.assets.urls:
+            raise jinja2.TemplateRuntimeError(f'asset "{name}" is not in the theme\'s static/ folder')
+        return self.assets.urls[name]
+
+    def _tag_by_name(self, name: str) -> Tag:
+        from slugify import slugify
+
+        slug = slugify(name) or "tag"
+        for tag in self.site.tags:
+            if tag.slug == slug:
+                return tag
+        raise jinja2.TemplateRuntimeError(f'no tag "{name}"')
+
+    # -- pages ---------------------------------------------------------------------------------------
+
+    def page(self, template: str, url: str, origin: str, **context: Any) -> tuple[str, bytes] | None:
+        """Render one template to the output path of `url`; on error record a finding and return None."""
+        context.setdefault("title", "")
+        context.setdefault("description", self.site.config.description)
+        context["url"] = url
+        context["canonical"] = self.site.config.absolute(url)
+        try:
+            text = self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            where = self.chain.display(exc.filename, self.site_root) if exc.filename else template
+            self.findings.append(error(f"template syntax: {exc.message}", where, exc.lineno or 0, "template"))
+            return None
+        except jinja2.TemplateNotFound as exc:
+            dirs = ", ".join(self.chain.display(str(d), self.site_root) for d in self.chain.template_dirs)
+            self.findings.append(error(f'template "{exc.name}" not found (looked in {dirs}); add it to '
+                                       "templates/ or check the theme", origin, 0, "template"))
+            return None
+        except Exception as exc:  # noqa: BLE001 - any template runtime error becomes a finding
+            where, line = self._template_frame(exc)
+            self.findings.append(error(f"while rendering {url} (from {origin}): {type(exc).__name__}: {exc}",
+                                       where or origin, line, "template"))
+            return None
+        return output_path(url), text.encode("utf-8")
+
+    def _template_frame(self, exc: BaseException) -> tuple[str | None, int]:
+        """The innermost template file and line of a runtime error (Jinja maps frames to templates)."""
+        dirs = [str(d.resolve()) for d in self.chain.template_dirs]
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if any(str(Path(frame.filename).resolve()).startswith(d) for d in dirs):
+                return self.chain.display(frame.filename, self.site_root), frame.lineno or 0
+        return None, 0
+
+    def tags_of(self, post: Post) -> list[Tag]:
+        return sorted(self._tag_slugs.get(post.source, []), key=lambda t: t.name.lower())
+
+    def render_site(self) -> Iterator[tuple[str, bytes]]:
+        site, cfg = self.site, self.site.config
+        yield from self.assets.files.items()
+        for path, data in site.assets.items():
+            yield path, data
+
+        series_of = {src: s for s in site.series for src in s.parts}
+        posts = site.posts
+        for i, post in enumerate(posts):
+            series = series_of.get(post.source)
+            part = None
+            if series:
+                n = series.parts.index(post.source)
+                part = {
+                    "number": n + 1,
+                    "total": len(series.parts),
+                    "prev": site.post(series.parts[n - 1]) if n > 0 else None,
+                    "next": site.post(series.parts[n + 1]) if n + 1 < len(series.parts) else None,
+                }
+            result = self.page("post.html", post.url, post.source, post=post, title=post.title,
+                               description=post.description, series=series, part=part,
+                               tags=self.tags_of(post), newer=posts[i - 1] if i > 0 else None,
+                               older=posts[i + 1] if i + 1 < len(posts) else None,
+                               json_ld=self.blog_posting(post))
+            if result:
+                yield result
+        for page in site.pages:
+            result = self.page("page.html", page.url, page.source, page=page, title=page.title,
+                               description=page.description)
+            if result:
+                yield result
+
+        yield from self._listing_pages()
+        yield from self._feeds()
+        yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {cfg.absolute('/sitemap.xml')}\n".encode()
+        yield "sitemap.xml", self.sitemap().encode()
+        if site.redirects:
+            yield "_redirects", "".join(f"{r.source} {r.target} 301\n" for r in site.redirects).encode()
+
+    def _listing_pages(self) -> Iterator[tuple[str, bytes]]:
+        site, cfg = self.site, self.site.config
+        per = cfg.posts_per_page
+        pages = max(1, math.ceil(len(site.posts) / per))
+        for n in range(1, pages + 1):
+            url = "/" if n == 1 else f"/page/{n}/"
+            pagination = {
+                "number": n,
+                "total": pages,
+                "prev_url": None if n == 1 else ("/" if n == 2 else f"/page/{n - 1}/"),
+                "next_url": f"/page/{n + 1}/" if n < pages else None,
+            }
+            result = self.page("index.html", url, "site.toml", posts=site.posts[(n - 1) * per: n * per],
+                               pagination=pagination, title="" if n == 1 else f"Page {n}")
+            if result:
+                yield result
+        listings: list[tuple[str, str, dict[str, Any]]] = [
+            ("tags.html", "/tags/", {"title": "Tags", "tags": site.tags}),
+            ("series_list.html", "/series/", {"title": "Series", "series_list": site.series}),
+            ("archive.html", "/archive/", {"title": "Archive", "years": self.years()}),
+            ("404.html", "/404.html", {"title": "Page not found"}),
+        ]
+        for tag in site.tags:
+            listings.append(("tag.html", tag.url, {"title": f"Posts tagged “{tag.name}”", "tag": tag,
+                                                   "posts": [site.post(s) for s in tag.posts]}))
+        for series in site.series:
+            parts = [site.post(s) for s in series.parts]
+            listings.append(("series.html", series.url, {"title": series.name, "series": series, "parts": parts,
+                                                         "description": parts[0].description if parts else ""}))
+        for template, url, context in listings:
+            result = self.page(template, url, "site.toml", **context)
+            if result:
+                yield result
+
+    def years(self) -> list[tuple[int, list[Post]]]:
+        by_year: dict[int, list[Post]] = defaultdict(list)
+        for post in self.site.posts:
+            by_year[post.date.year].append(post)
+        return sorted(by_year.items(), reverse=True)
+
+    # -- machine-readable outputs ----------------------------------------------------------------------
+
+    def blog_posting(self, post: Post) -> dict[str, Any]:
+        cfg = self.site.config
+        data = {
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": post.title,
+            "description": post.description,
+            "datePublished": fmt_date(post.date, "iso"),
+            "dateModified": fmt_date(post.updated or post.date, "iso"),
+            "url": cfg.absolute(post.url),
+            "mainEntityOfPage": cfg.absolute(post.url),
+            "wordCount": post.words,
+            "inLanguage": cfg.language,
+            "author": {"@type": "Person", "name": cfg.author or cfg.title},
+            "publisher": {"@type": "Organization", "name": cfg.title, "url": cfg.absolute("/")},
+        }
+        if post.tags:
+            data["keywords"] = list(post.tags)
+        return data
+
+    def _feeds(self) -> Iterator[tuple[str, bytes]]:
+        cfg = self.site.config
+        recent = self.site.posts[: cfg.feed_items]
+        entries = [{"post": p, "content": absolutize(p.html, cfg.base_url)} for p in recent]
+        updated = max((p.updated or p.date for p in recent), default=None)
+        result = self.page("feed.xml", "/feed.xml", "site.toml", entries=entries, updated=updated)
+        if result:
+            yield result
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": cfg.title,
+            "home_page_url": cfg.absolute("/"),
+            "feed_url": cfg.absolute("/feed.json"),
+            "description": cfg.description,
+            "language": cfg.language,
+            "authors": [{"name": cfg.author or cfg.title}],
+            "items": [
+                {
+                    "id": cfg.absolute(e["post"].url),
+                    "url": cfg.absolute(e["post"].url),
+                    "title": e["post"].title,
+                    "content_html": e["content"],
+                    "summary": e["post"].description,
+                    "date_published": fmt_date(e["post"].date, "iso"),
+                    "date_modified": fmt_date(e["post"].updated or e["post"].date, "iso"),
+                    "tags": list(e["post"].tags),
+                }
+                for e in entries
+            ],
+        }
+        yield "feed.json", (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
+
+    def sitemap(self) -> str:
+        cfg = self.site.config
+        rows: list[tuple[str, datetime | None]] = [("/", self.site.posts[0].date if self.site.posts else None)]
+        rows += [(p.url, p.updated or p.date) for p in self.site.posts]
+        rows += [(p.url, p.updated) for p in self.site.pages]
+        rows += [(s.url, None) for s in self.site.series] + [(t.url, None) for t in self.site.tags]
+        rows += [("/archive/", None), ("/tags/", None), ("/series/", None)]
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        for url, when in sorted(rows, key=lambda r: r[0]):
+            lastmod = f"<lastmod>{fmt_date(when, 'ymd')}</lastmod>" if when else ""
+            lines.append(f"  <url><loc>{xml_escape(cfg.absolute(url))}</loc>{lastmod}</url>")
+        lines.append("</urlset>")
+        return "\n".join(lines) + "\n"
+
+
+def render(site: Site, chain: ThemeChain, site_root: Path, assets: Assets,
+           progress: Callable[[], None] | None = None) -> tuple[dict[str, bytes], list[Finding]]:
+    renderer = Renderer(site, chain, site_root, assets)
+    outputs: dict[str, bytes] = {}
+    for path, data in renderer.render_site():
+        outputs[path] = data
+        if progress:
+            progress()
+    return outputs, renderer.findings
