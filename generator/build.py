@@ -1,12 +1,12 @@
 """The build pipeline, read top to bottom: read -> parse -> assemble -> render -> write.
 
-`build()` returns a `BuildResult` (output bytes and findings) without writing; `build_and_write()`
-writes only when there are no errors, so a failed build never touches the output folder.
+`build()` returns a `BuildResult` (output bytes and findings) and writes nothing; the CLI and the
+server write it only when there are no errors, so a failed build never touches the output folder.
 """
 
 from __future__ import annotations
 
-import time
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -76,10 +76,3 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     return BuildResult(dict(sorted(outputs.items())), tuple(sorted_findings(findings)), site)
 
 
-def build_and_write(site_root: Path, out: Path, options: BuildOptions,
-                    progress: Progress | None = None) -> tuple[BuildResult, float]:
-    started = time.perf_counter()
-    result = build(site_root, options, progress)
-    if not has_errors(result.findings):
-        write_output(out, result.outputs, site_root)
-    return result, time.perf_counter() - started
