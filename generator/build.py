@@ -38,7 +38,9 @@ def load_config(site_root: Path) -> tuple[Config, str]:
     return parse_config(text), text
 
 
-def build(site_root: Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
+          parse: Callable[..., tuple] = parse_post) -> BuildResult:
+    """`parse` is `parse_post` or a drop-in that memoizes it (the preview server's per-file cache)."""
     progress = progress or Progress()
     try:
         config, config_text = load_config(site_root)
@@ -56,7 +58,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     findings: list[Finding] = []
     posts = []
     for source in markdown:
-        post, problems = parse_post(source, config)
+        post, problems = parse(source, config)
         findings += problems
         if post:
             posts.append(post)

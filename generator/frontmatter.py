@@ -66,9 +66,14 @@ def split(text: str, path: str) -> tuple[FrontMatter, list[Finding]]:
     try:
         data = yaml.load(raw, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # Point at where the broken construct began (an unclosed quote, say) when YAML knows it,
+        # else where it gave up; never past the last line of the block.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = min(mark.line + 2, raw.count("\n") + 1) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{problem} {context}"
         return _empty(text), [error(f"front matter is not valid YAML: {problem}; check quoting and indentation",
                                     path, line, "front-matter")]
     if data is None:

@@ -113,6 +113,8 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
     """Render `body` (from file `source`, starting at `first_line`) and extract its plain data."""
     md = parser()
     env: dict = {}
+    # The marker characters are private-use code points with no meaning in prose; never let text forge one.
+    body = body.replace(MARK_OPEN, "\ufffd").replace(MARK_CLOSE, "\ufffd")
     tokens = md.parse(body, env)
     toc: list[Heading] = []
     links: list[Link] = []

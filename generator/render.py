@@ -58,17 +58,19 @@ class Assets:
 
 
 def theme_assets(chain: ThemeChain) -> Assets:
+    """The theme's static files under /assets/, CSS and JS fingerprinted so they can be cached forever."""
     files: dict[str, bytes] = {}
     urls: dict[str, str] = {}
-    for static in chain.static_dirs:
+    for static in chain.static_dirs:  # parents first: a child theme's file of the same name wins
         for path in sorted(p for p in static.rglob("*") if p.is_file()):
             rel = path.relative_to(static).as_posix()
             data = path.read_bytes()
-            out = rel
+            out = f"assets/{rel}"
             if path.suffix in FINGERPRINTED:
                 digest = hashlib.sha256(data).hexdigest()[:10]
-                out = f"{rel[: -len(path.suffix)]}.{digest}{path.suffix}"
-            files = {k: v for k, v in files.items() if urls.get(rel) != "/" + k}
+                out = f"assets/{rel[: -len(path.suffix)]}.{digest}{path.suffix}"
+            if rel in urls:
+                files.pop(urls[rel].lstrip("/"), None)
             files[out] = data
             urls[rel] = "/" + out
     return Assets(files, urls)

@@ -120,13 +120,13 @@ def _clashes(live: list[Post]) -> list[Finding]:
                 findings.append(error(f"URL {url} is reserved for the generator's own pages; set another slug",
                                       post.source, post.line_of("slug"), "duplicate"))
         if len(group) > 1:
-            others = ", ".join(p.source for p in group)
+            others = ", ".join(sorted(p.source for p in group))
             for post in group:
                 findings.append(error(f"URL {url} is used by {others}; give each a different slug",
                                       post.source, post.line_of("slug"), "duplicate"))
     for slug, group in sorted(by_slug.items()):
         if len(group) > 1 and len({p.url for p in group}) > 1:
-            others = ", ".join(p.source for p in group)
+            others = ", ".join(sorted(p.source for p in group))
             for post in group:
                 findings.append(error(f'slug "{slug}" is used by {others}; slugs must be unique',
                                       post.source, post.line_of("slug"), "duplicate"))
@@ -204,7 +204,7 @@ def _series(posts: list[Post]) -> tuple[tuple[Series, ...], list[Finding]]:
             by_order[p.series_order].append(p)
         for order, group in by_order.items():
             if len(group) > 1:
-                others = ", ".join(p.source for p in group)
+                others = ", ".join(sorted(p.source for p in group))
                 for p in group:
                     findings.append(error(f'series "{names[slug]}" has two parts numbered {order} ({others}); '
                                           "give each part its own series_order", p.source,
