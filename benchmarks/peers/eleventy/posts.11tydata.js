@@ -1,0 +1,1 @@
+module.exports = { layout: "post.njk", permalink: (data) => `/${data.page.fileSlug}/` };
