@@ -90,6 +90,8 @@ def parse_post(source: SourceFile, config: Config) -> tuple[Post | None, list[Fi
         images=rendered.images,
         passages=rendered.passages,
         lines=MappingProxyType(lines),
+        comments=rendered.comments,
+        checks=MappingProxyType(values.get("checks") or {}),
     )
     return post, []
 

@@ -40,6 +40,7 @@ FIELDS = {
     "image": "str",
     "image_alt": "str",
     "extra": "dict",
+    "checks": "dict",  # per-post editorial check settings, e.g. {reader-focus: off}; see generator/checks
 }
 
 

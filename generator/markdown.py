@@ -33,6 +33,7 @@ MORE = "<!-- more -->"
 _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _FORMATTER = HtmlFormatter(nowrap=True)
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Rendered:
     images: tuple[ImageRef, ...]
     passages: tuple[Passage, ...]
     words: int
+    comments: tuple[tuple[int, str], ...] = ()  # HTML comments: (line, text between <!-- and -->)
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
@@ -98,7 +100,9 @@ def _inline_text(token: Token) -> str:
     for child in token.children or []:
         if child.type == "text":
             out.append(child.content)
-        elif child.type in ("softbreak", "hardbreak", "code_inline", "image"):
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")  # one line of text per source line, so checks can point at the line
+        elif child.type in ("code_inline", "image"):
             out.append(" ")
     return "".join(out)
 
@@ -120,6 +124,8 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
     links: list[Link] = []
     images: list[ImageRef] = []
     passages: list[Passage] = []
+    comments: list[tuple[int, str]] = []
+    body_lines = body.split("\n")
     used_ids: dict[str, int] = {}
     quote_depth = list_depth = table_depth = footnote_depth = 0
     first_paragraph_index = None
@@ -161,8 +167,14 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
         elif t == "inline":
             kind = ("heading" if tokens[i - 1].type == "heading_open" else "footnote" if footnote_depth
                     else "table" if table_depth else "list" if list_depth else "paragraph")
-            passages.append(Passage(_inline_text(tok), line, kind, quote_depth > 0))
+            passages.append(Passage(_inline_text(tok), line, kind, quote_depth > 0, tok.content,
+                                    _columns(tok, body_lines)))
             _collect_refs(tok, source, line, links, images)
+            if "<!--" in tok.content:
+                comments += _inline_comments(tok, line)
+        elif t == "html_block" and "<!--" in tok.content:
+            comments += ((line + tok.content.count("\n", 0, m.start()), m.group(1))
+                         for m in _COMMENT.finditer(tok.content))
 
     html = md.renderer.render(tokens, md.options, env)
     if MORE in html:
@@ -174,7 +186,33 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
     summary = _FOOTNOTE_REF.sub("", summary).strip()
     first_paragraph = _plain(tokens[first_paragraph_index + 1]) if first_paragraph_index is not None else ""
     words = sum(len(_WORD.findall(p.text)) for p in passages)
-    return Rendered(html, summary, first_paragraph, tuple(toc), tuple(links), tuple(images), tuple(passages), words)
+    return Rendered(html, summary, first_paragraph, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
+                    tuple(comments))
+
+
+def _columns(inline: Token, body_lines: list[str]) -> tuple[int, ...]:
+    """1-based column in the source file where each line of an inline token's raw content starts."""
+    cols = []
+    start = inline.map[0] if inline.map else 0
+    for k, content in enumerate(inline.content.split("\n")):
+        source = body_lines[start + k] if start + k < len(body_lines) else ""
+        content, stripped = content.rstrip(), source.rstrip()
+        if content and stripped.endswith(content):
+            cols.append(len(stripped) - len(content) + 1)
+        else:
+            found = source.find(content) if content else -1
+            cols.append(found + 1 if found >= 0 else len(source) - len(source.lstrip()) + 1)
+    return tuple(cols)
+
+
+def _inline_comments(inline: Token, line: int) -> list[tuple[int, str]]:
+    found = []
+    for child in inline.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "html_inline":
+            found += ((line, m.group(1)) for m in _COMMENT.finditer(child.content))
+    return found
 
 
 def _collect_refs(inline: Token, source: str, line: int, links: list[Link], images: list[ImageRef]) -> None:

@@ -1,0 +1,68 @@
+"""`invitation`: a post should end by inviting its reader to answer.
+
+It passes when one of its last paragraphs (`invitation_window`, default 3) asks the reader a question
+(a question with "you" in it, or a short one such as "Thoughts?"), or invites a reply in words (reply,
+write back, tell me, let me know, get in touch, leave a comment...), or links to a way to reach the
+author (a mailto: link, or the ask or contact page). The site's ask form, shown on every page by the
+theme, counts only when the post itself mentions it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from generator.checks.prose import WORD, analyse, pronoun, sentences
+from generator.checks.registry import CheckFinding, rule
+from generator.checks.settings import Settings
+from generator.model import Post
+
+_INVITE = re.compile(
+    r"\b(?:repl(?:y|ies|ying)|respond|write (?:back|to (?:me|us))|tell (?:me|us)|let (?:me|us) know|"
+    r"get in touch|drop (?:me|us) a (?:line|note)|e-?mail (?:me|us)|send (?:me|us|it|them|yours|your|a note)|"
+    r"ask (?:me|us)|comments?|hear (?:from you|what you|your)|share (?:yours|your)|contact|"
+    r"ask (?:page|form)|(?:ask|contact) (?:it )?on the)\b",
+    re.IGNORECASE,
+)
+_SHORT_QUESTION = 3  # words: "Thoughts?", "Agree or not?"
+
+
+def _asks_reader(text: str) -> bool:
+    for start, end in sentences(text):
+        sentence = text[start:end].rstrip(" \"”’')]")
+        if not sentence.endswith("?"):
+            continue
+        words = WORD.findall(sentence)
+        if len(words) <= _SHORT_QUESTION or any(pronoun(w) == "reader" for w in words):
+            return True
+    return False
+
+
+def _reaches_author(href: str) -> bool:
+    href = href.lower()
+    if href.startswith("mailto:"):
+        return True
+    path = re.split(r"[?#]", href)[0].rstrip("/")
+    name = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return name in ("ask", "contact", "questions")
+
+
+@rule("invitation", "The post never invites the reader to answer.", kinds=("post",))
+def invitation(post: Post, settings: Settings) -> Iterator[CheckFinding]:
+    if post.words < settings.min_words:
+        return
+    prose = analyse(post.passages)
+    tail = [b for b in prose.blocks if b.passage.kind in ("paragraph", "list") and not b.passage.quoted]
+    tail = tail[-settings.invitation_window:] if settings.invitation_window else []
+    if not tail:
+        return
+    for block in tail:
+        if _asks_reader(block.voice) or _INVITE.search(block.voice):
+            return
+    first_tail_line = tail[0].passage.line
+    if any(_reaches_author(link.href) for link in post.links if link.line >= first_tail_line):
+        return
+    last = tail[-1].passage
+    yield invitation.rule.at(post.source, last.line, last.cols[0] if last.cols else 1,
+                             "the post never invites the reader to answer; end with a question for them "
+                             "or an invitation to reply")

@@ -1,0 +1,81 @@
+"""`megaphone`: self-promotion and broadcast phrases, in the author's own voice.
+
+Phrases match case-insensitively on word boundaries, with straight or curly apostrophes and any run of
+spaces or line breaks between words. Sites add phrases with `megaphone_phrases` and drop built-in ones
+with `megaphone_allow`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+from generator.checks.prose import analyse
+from generator.checks.registry import CheckFinding, rule
+from generator.checks.settings import Settings
+from generator.model import Post
+
+PHRASES = (
+    "follow me", "follow us", "buy now", "order now", "subscribe now", "subscribe to my", "subscribe to our",
+    "check out my", "check out our", "#1", "number one bestseller", "like and share", "like and subscribe",
+    "smash that", "hit that like button", "hit the like button", "link in bio", "don't miss out",
+    "act now", "limited time offer", "sign up today", "tag a friend", "share this with everyone",
+    "please share", "retweet this", "go viral", "big announcement", "huge announcement",
+    "exciting news", "thought leader", "best-selling author", "award-winning", "as seen on",
+    "world-class", "game-changer", "game changer", "in case you missed it", "icymi", "dm me",
+    "my latest course", "use my code", "use my link", "affiliate link",
+)
+
+
+def _pattern(phrase: str) -> str:
+    words = phrase.strip().split()
+    parts = []
+    for word in words:
+        escaped = re.escape(word).replace("'", "['’ʼ]")
+        parts.append(escaped)
+    body = r"\s+".join(parts)
+    start = r"(?<![\w#])" if phrase[:1].isalnum() or phrase[:1] == "#" else ""
+    end = r"(?![\w])" if phrase[-1:].isalnum() else r"(?!\d)"
+    return start + body + end
+
+
+@lru_cache(maxsize=16)
+def _phrases(extra: tuple[str, ...], allow: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(normalised phrase, phrase) pairs: the regex runs only for phrases the text contains."""
+    dropped = {" ".join(a.lower().split()) for a in allow}
+    phrases = [" ".join(p.split()) for p in dict.fromkeys((*PHRASES, *extra))]
+    return tuple((_APOSTROPHES.sub("'", p.lower()), p) for p in phrases if p and p.lower() not in dropped)
+
+
+@lru_cache(maxsize=512)
+def _matcher(phrases: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(_pattern(p) for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE)
+
+
+_APOSTROPHES = re.compile("[’ʼ]")
+
+
+@rule("megaphone", "Self-promotion and broadcast phrases (\"follow me\", \"buy now\", \"link in bio\").")
+def megaphone(post: Post, settings: Settings) -> Iterator[CheckFinding]:
+    prose = analyse(post.passages)
+    voice = prose.voice
+    lowered = _APOSTROPHES.sub("'", voice.lower())
+    if len(lowered) != len(voice):  # a few characters change length when lowered; match the slow way
+        lowered = voice
+    flat = " ".join(lowered.split())  # one space between words, so a phrase is one substring
+    found = []
+    for normalised, phrase in _phrases(tuple(settings.megaphone_phrases), tuple(settings.megaphone_allow)):
+        if normalised not in flat:
+            continue
+        found.extend(_matcher((phrase,)).finditer(voice))
+    taken = -1
+    for m in sorted(found, key=lambda m: (m.start(), -m.end())):
+        if m.start() < taken:
+            continue  # inside a longer phrase already reported
+        taken = m.end()
+        _, line, col = prose.position(m.start(), m.group())
+        phrase = " ".join(m.group().split())
+        yield megaphone.rule.at(post.source, line, col,
+                                f'"{phrase}" is a megaphone; say what the reader gains instead, or cut it',
+                                phrase=phrase.lower())

@@ -1,0 +1,346 @@
+"""Reading prose the way an editor does: whose voice each word is in, its words, sentences, syllables,
+and where in the Markdown source a piece of text sits.
+
+The author's voice is a passage's text with quotations blanked out: text between paired quotation
+marks within one paragraph (straight or curly, paired by the spacing around them rather than by the
+direction they curl, so wrong-way and unbalanced marks in real-world text do no harm), and whole
+blockquotes. Blanking keeps every offset, so a match in the author's text points at the source.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from generator.model import Passage, Post
+
+DOUBLE_QUOTES = frozenset('"“”„‟«»')
+SINGLE_QUOTES = frozenset("'‘’‚‛‹›ʼ")
+APOSTROPHES = "'’ʼ‘"
+_OPENING_PUNCT = frozenset("([{—–-/\u00a0")
+_CLOSING_PUNCT = frozenset(".,;:!?)]}—–-/…")
+
+WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
+SELF = frozenset("i me my mine myself we us our ours ourselves".split())
+READER = frozenset("you your yours yourself yourselves y'all".split())
+_CONTRACTION = frozenset(("m", "ve", "ll", "d", "re", "s"))
+
+
+_MARK = re.compile("[" + re.escape("".join(sorted(DOUBLE_QUOTES | SINGLE_QUOTES))) + "]")
+_ANY_QUOTE = _MARK
+
+
+def _flanks(text: str, i: int) -> tuple[str, str]:
+    return (text[i - 1] if i > 0 else " "), (text[i + 1] if i + 1 < len(text) else " ")
+
+
+_LEFT = frozenset("“„«‘‚")  # marks whose shape says "opening" when spacing cannot tell (« French »)
+_RIGHT = frozenset("”»’")
+
+
+def _can_open(before: str, after: str) -> bool:
+    return not after.isspace() and (before.isspace() or before in _OPENING_PUNCT
+                                    or before in DOUBLE_QUOTES or before in SINGLE_QUOTES)
+
+
+def _can_close(before: str, after: str) -> bool:
+    return not before.isspace() and (after.isspace() or after in _CLOSING_PUNCT
+                                     or after in DOUBLE_QUOTES or after in SINGLE_QUOTES)
+
+
+def _pair(marks: list[tuple[int, bool, bool]], length: int, run_to_end: bool) -> list[tuple[int, int]]:
+    """Spans [start, end) between paired marks (position, can open, can close). An opener left open
+    runs to the end of the paragraph when `run_to_end` (a quotation continued into the next
+    paragraph leaves its closing mark off)."""
+    spans = []
+    start = -1
+    for i, opens, closes in marks:
+        if start < 0:
+            if opens:
+                start = i
+        elif closes:
+            spans.append((start, i + 1))
+            start = -1
+    if start >= 0 and run_to_end:
+        spans.append((start, length))
+    return spans
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of `text` that are quotations, double or single, merged and sorted.
+
+    Marks pair by the spacing around them (an opener has a space or an opening bracket before it and
+    a word after it), not by which way they curl. An apostrophe between letters (I’m, don't) is never
+    a quotation mark; a single opener left open is an elision (’tis, ’90s) and quotes nothing.
+    """
+    doubles: list[tuple[int, bool, bool]] = []
+    singles: list[tuple[int, bool, bool]] = []
+    for m in _MARK.finditer(text):
+        i = m.start()
+        before, after = _flanks(text, i)
+        ch = text[i]
+        if before.isspace() and after.isspace():  # spaced on both sides: trust the shape, if any
+            opens, closes = ch in _LEFT, ch in _RIGHT
+        else:
+            opens, closes = _can_open(before, after), _can_close(before, after)
+        if ch in DOUBLE_QUOTES:
+            doubles.append((i, opens, closes))
+        elif not (before.isalnum() and after.isalnum()):
+            singles.append((i, opens, closes))
+    if not doubles and not singles:
+        return []
+    spans = sorted(_pair(doubles, len(text), True) + _pair(singles, len(text), False))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def author_voice(text: str, quoted: bool = False) -> str:
+    """`text` with every quotation (and a blockquote entirely) blanked to spaces, newlines kept."""
+    if quoted:
+        return _NOT_NEWLINE.sub(" ", text)
+    spans = quoted_spans(text)
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def pronoun(word: str) -> str | None:
+    """"self" for I/me/we... (and I'm, we’ve), "reader" for you/your... (and you're), else None."""
+    w = word.lower()
+    if w in SELF:
+        return "self"
+    if w in READER:
+        return "reader"
+    for mark in APOSTROPHES:
+        if mark in w:
+            w = w.replace(mark, "'")
+    if w in READER:  # y'all
+        return "reader"
+    head, sep, tail = w.partition("'")
+    if sep and tail in _CONTRACTION and tail != "s":
+        if head in ("i", "we"):
+            return "self"
+        if head == "you":
+            return "reader"
+    return None
+
+
+# The same words as `pronoun` accepts, found in one regex pass (no Python loop over every word); a
+# property test keeps the two in step. "'s" is not a contraction that counts (it's, let's).
+_SELF_RE = "i|me|my|mine|myself|we|us|our|ours|ourselves"
+_READER_RE = "you|your|yours|yourself|yourselves|y['’ʼ‘]all"
+_PRONOUN_SOURCE = (
+    r"(?<![^\W_])(?<![^\W_]['’ʼ‘])(?:(?P<self>" + _SELF_RE + r")|(?P<reader>" + _READER_RE + r"))"
+    r"(?:(?<=\bi)['’ʼ‘](?:m|ve|ll|d)|(?<=we|ou)['’ʼ‘](?:ve|ll|d|re))?(?![^\W_])(?!['’ʼ‘][^\W_])"
+)
+PRONOUN = re.compile(_PRONOUN_SOURCE, re.IGNORECASE)
+_PRONOUN_LOWER = re.compile(_PRONOUN_SOURCE)  # on lowered text: twice as fast as IGNORECASE
+
+
+def pronouns(text: str) -> list[tuple[int, bool]]:
+    """(offset, is I/we) of every pronoun in `text`."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return [(m.start(), m.lastgroup == "self") for m in _PRONOUN_LOWER.finditer(lowered)]
+    return [(m.start(), m.lastgroup == "self") for m in PRONOUN.finditer(text)]
+
+
+_TOKEN_COUNTS: dict[str, tuple[int, int]] = {}
+
+
+def pronoun_counts(text: str) -> tuple[int, int]:
+    """(I/we words, you words) in `text`. Words never span white space, so the text is split there
+    (fast, in C) and each distinct piece is read once, its counts kept for every later post."""
+    me = you = 0
+    cache = _TOKEN_COUNTS
+    if len(cache) > 500_000:
+        cache.clear()
+    for token, n in Counter(text.split()).items():
+        counts = cache.get(token)
+        if counts is None:
+            kinds = [pronoun(w) for w in WORD.findall(token)]
+            counts = cache[token] = (kinds.count("self"), kinds.count("reader"))
+        me += counts[0] * n
+        you += counts[1] * n
+    return me, you
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One passage with its author's-voice text and where that sits in `Prose.voice`."""
+
+    passage: Passage
+    voice: str
+    start: int
+
+
+SEPARATOR = "\x00"  # between blocks in Prose.voice: not a word, not a space, so no match spans two
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    blocks: tuple[Block, ...]
+    voice: str  # every block's author's voice, joined by SEPARATOR
+    starts: tuple[int, ...]  # offset in `voice` of each block
+    self_count: int
+    reader_count: int
+
+    def block_at(self, offset: int) -> Block:
+        i = bisect_right(self.starts, offset) - 1
+        return self.blocks[max(i, 0)]
+
+    def position(self, offset: int, needle: str = "") -> tuple[Block, int, int]:
+        """The block holding `offset` of `voice`, and the (line, column) in the source file."""
+        block = self.block_at(offset)
+        line, col = position(block.passage, offset - block.start, needle)
+        return block, line, col
+
+
+@lru_cache(maxsize=256)
+def analyse(passages: tuple[Passage, ...]) -> Prose:
+    """Voice, words and pronouns of a post's passages (cached: several rules read the same post)."""
+    blocks = []
+    voices = []
+    offset = 0
+    for p in passages:
+        voice = author_voice(p.text, p.quoted)
+        blocks.append(Block(p, voice, offset))
+        voices.append(voice)
+        offset += len(voice) + 1
+    joined = SEPARATOR.join(voices)
+    me, you = pronoun_counts(joined)
+    return Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you)
+
+
+# Sentences ------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset("""mr mrs ms dr prof st jr sr vs etc e.g i.e cf al fig no vol ch pp p approx
+ca ed eds inc ltd co corp dept est govt jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+_INITIALISM = re.compile(r"(\w\.)+\w")  # U.S, e.g, Ph.D
+_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’')\]]*\s*$")
+
+
+@lru_cache(maxsize=8192)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans [start, end) of one passage's text; abbreviations and initials do not end one."""
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group().startswith("."):
+            before = text[max(start, m.start() - 24):m.start()].rsplit(None, 1)
+            last = before[-1].lower().strip("(\"“‘'") if before else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last):
+                continue
+        spans.append((start, m.end()))
+        start = m.end()
+        while start < len(text) and text[start].isspace():
+            start += 1
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return tuple(spans)
+
+
+# Syllables ------------------------------------------------------------------------------------------
+
+_PYPHEN_LANG = {"en": "en_US"}
+
+
+@lru_cache(maxsize=8)
+def _hyphenator(language: str):
+    import pyphen
+
+    lang = _PYPHEN_LANG.get(language.lower(), language.replace("-", "_"))
+    if lang not in pyphen.LANGUAGES:
+        lang = pyphen.language_fallback(lang) or "en_US"
+    return pyphen.Pyphen(lang=lang, left=1, right=1)
+
+
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=65536)
+def token_syllables(token: str, language: str = "en") -> int:
+    """Syllables of a token as split at spaces ("writer’s", "re-use", "1,000"): its letter runs'."""
+    parts = _LETTERS.findall(token.lower())
+    return sum(syllables(p, language) for p in parts) if parts else 1
+
+
+@lru_cache(maxsize=65536)
+def syllables(word: str, language: str = "en") -> int:
+    """Syllables of a word: pyphen's hyphenation points, floored by a vowel-group count for English,
+    because hyphenation dictionaries skip short syllables (i-de-a is one piece to them)."""
+    word = word.lower()
+    count = len(_hyphenator(language).positions(word)) + 1
+    if language.lower().startswith("en"):
+        groups = len(_VOWELS.findall(word))
+        if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and groups > 1:
+            groups -= 1
+        count = max(count, groups)
+    return max(1, count)
+
+
+# Locations ------------------------------------------------------------------------------------------
+
+_NORMALISE = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "."})
+
+
+def position(passage: Passage, offset: int, needle: str = "") -> tuple[int, int]:
+    """(line, column) in the source file of `offset` in `passage.text`, found by looking up `needle`
+    (the text matched there) in the passage's Markdown source; the column of its line otherwise."""
+    text = passage.text
+    offset = max(0, min(offset, len(text)))
+    k = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    raw_lines = passage.raw.split("\n") if passage.raw else []
+    if k >= len(raw_lines) or k >= len(passage.cols):
+        return passage.line + min(k, max(len(passage.cols) - 1, 0)), (passage.cols[0] if passage.cols else 1)
+    raw = raw_lines[k].translate(_NORMALISE)
+    col = passage.cols[k]
+    if needle:
+        needle = needle.translate(_NORMALISE)
+        text_line = text[line_start:offset].translate(_NORMALISE)
+        nth = text_line.count(needle)
+        found = -1
+        for _ in range(nth + 1):
+            nxt = raw.find(needle, found + 1)
+            if nxt < 0:
+                break
+            found = nxt
+        if found < 0:
+            found = raw.lower().find(needle.lower())
+        if found >= 0:
+            col += found
+    return passage.line + k, col
+
+
+def locate(post: Post, line: int, needle: str) -> tuple[int, int]:
+    """(line, column) of `needle` on source `line`, using the passage that covers it; column 1 if unknown."""
+    for p in post.passages:
+        if p.line <= line < p.line + max(1, len(p.cols)):
+            k = line - p.line
+            raw_lines = p.raw.split("\n")
+            if k < len(raw_lines) and k < len(p.cols):
+                found = raw_lines[k].find(needle)
+                return line, p.cols[k] + max(found, 0)
+    return line, 1

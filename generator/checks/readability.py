@@ -1,0 +1,108 @@
+"""`readability`: very long sentences and paragraphs, and a Flesch reading ease per English post.
+
+Syllables come from pyphen's hyphenation dictionaries (offline, well kept), floored by a vowel-group
+count; textstat is avoided because it fetches a dictionary over the network on first use. Blockquotes
+and tables are not judged: the author cannot shorten someone else's sentence, and a table is not prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from operator import mul
+from dataclasses import dataclass
+from typing import Iterator
+
+from generator.checks.prose import WORD, Prose, analyse, position, sentences, token_syllables
+from generator.checks.registry import CheckFinding, rule
+from generator.checks.settings import Settings
+from generator.model import Post
+
+_PROSE_KINDS = ("paragraph", "list", "footnote")
+# Every place a sentence may end, abbreviations included: a fast first pass. Its pieces are never longer
+# than real sentences, so a paragraph whose pieces are all short (half the limit, leaving room for an
+# "e.g." or "Dr." that joins two) is skipped without the careful split of `sentences`.
+_ROUGH_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s+|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Ease:
+    sentences: int
+    words: int
+    syllables: int
+
+    @property
+    def reading_ease(self) -> float:
+        """Flesch reading ease: 206.835 - 1.015 words/sentence - 84.6 syllables/word."""
+        return 206.835 - 1.015 * self.words / self.sentences - 84.6 * self.syllables / self.words
+
+    @property
+    def grade(self) -> float:
+        """Flesch-Kincaid grade level (US school years)."""
+        return 0.39 * self.words / self.sentences + 11.8 * self.syllables / self.words - 15.59
+
+
+def ease(prose: Prose, language: str = "en") -> Ease | None:
+    """Reading-ease inputs for the post's own prose, or None when there is too little to judge."""
+    texts = [b.passage.text for b in prose.blocks if not b.passage.quoted and b.passage.kind in _PROSE_KINDS]
+    joined = "\x00".join(texts)
+    counts = Counter(joined.lower().split())  # words as the reader sees them: between spaces
+    n_words = sum(counts.values())
+    if not n_words:
+        return None
+    n_sentences = max(len(_ROUGH_END.findall(joined)), len(texts))
+    table = _syllable_table(language)
+    for token in counts.keys() - table.keys():
+        table[token] = token_syllables(token, language)
+    n_syllables = sum(map(mul, map(table.__getitem__, counts.keys()), counts.values()))
+    return Ease(n_sentences, n_words, n_syllables)
+
+
+_PUNCT = "\"“”‘’'()[]{}.,;:!?…—–-*_/"
+_TABLES: dict[str, dict[str, int]] = {}
+
+
+def _syllable_table(language: str) -> dict[str, int]:
+    """Syllables per token (punctuation and all), kept across posts: most words recur."""
+    table = _TABLES.setdefault(language, {})
+    if len(table) > 200_000:
+        table.clear()
+    return table
+
+
+@rule("readability", "Very long sentences and paragraphs; a reading ease below the site's minimum.")
+def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
+    prose = analyse(post.passages)
+    max_sentence = settings.readability_sentence_words
+    max_paragraph = settings.readability_paragraph_words
+    for block in prose.blocks:
+        p = block.passage
+        if p.quoted or p.kind not in _PROSE_KINDS:
+            continue
+        # Lengths count words as readers see them, separated by spaces (fast: no regex per sentence).
+        words = len(p.text.split())
+        if max_paragraph and words > max_paragraph:
+            yield readability.rule.at(post.source, p.line, p.cols[0] if p.cols else 1,
+                                      f"paragraph of {words} words (at most {max_paragraph}); split it "
+                                      "where the thought turns", kind="paragraph", words=words)
+        if not max_sentence:
+            continue
+        if words <= max_sentence or max(map(len, map(str.split, _ROUGH_END.split(p.text)))) <= max_sentence // 2:
+            continue  # no sentence here can be longer than the limit
+        for start, end in sentences(p.text):
+            count = len(p.text[start:end].split())
+            if count > max_sentence:
+                first = WORD.search(p.text, start)
+                line, col = position(p, first.start() if first else start, first.group() if first else "")
+                yield readability.rule.at(post.source, line, col,
+                                          f"sentence of {count} words (at most {max_sentence}); "
+                                          "break it in two", kind="sentence", words=count)
+    minimum = settings.readability_min_ease
+    if not minimum or not settings.language.lower().startswith("en") or post.words < settings.min_words:
+        return
+    score = ease(prose, settings.language)
+    if score and score.words >= settings.min_words and score.reading_ease < minimum:
+        yield readability.rule.at(post.source, post.line_of("body"), 1,
+                                  f"reading ease {score.reading_ease:.0f} (at least {minimum:g}; grade "
+                                  f"{score.grade:.1f}): shorter sentences and plainer words will help",
+                                  kind="ease", ease=round(score.reading_ease, 1), grade=round(score.grade, 1))

@@ -1,0 +1,38 @@
+"""`repeated-word`: the same word twice in a row ("the the"), across line breaks, in any case."""
+
+from __future__ import annotations
+
+import re
+from operator import eq
+from typing import Iterator
+
+from generator.checks.prose import analyse
+from generator.checks.registry import CheckFinding, rule
+from generator.checks.settings import Settings
+from generator.model import Post
+
+_REPEAT = re.compile(r"\b([^\W\d_]+)\s+(\1)\b")
+_REPEAT_ANY_CASE = re.compile(_REPEAT.pattern, re.IGNORECASE)
+# Doubles that English grammar allows: "she had had enough", "that that", "what it is is".
+ALLOWED = frozenset({"had", "that", "is", "do", "bye", "ha", "no", "so", "very", "really", "far", "knock",
+                     "tut", "bora", "yada", "blah", "chop", "go", "well", "now", "there"})
+
+
+@rule("repeated-word", "The same word twice in a row, usually a slip (\"the the\").")
+def repeated_word(post: Post, settings: Settings) -> Iterator[CheckFinding]:
+    prose = analyse(post.passages)
+    lowered = prose.voice.lower()
+    words = lowered.split()
+    if not any(map(eq, words, words[1:])):
+        return  # fast path: no word follows itself (a slip with punctuation on the second copy is missed)
+    # Matching the lowered text is much faster than IGNORECASE; offsets agree unless lowering changed
+    # the length (a few letters such as İ do), and then the slow way is used.
+    matches = (_REPEAT.finditer(lowered) if len(lowered) == len(prose.voice)
+               else _REPEAT_ANY_CASE.finditer(prose.voice))
+    for m in matches:
+        word = prose.voice[m.start(1):m.end(1)]
+        if word.lower() in ALLOWED:
+            continue
+        _, line, col = prose.position(m.start(2), prose.voice[m.start(2):m.end(2)])
+        yield repeated_word.rule.at(post.source, line, col, f'"{word}" is repeated; delete one',
+                                    word=word.lower())

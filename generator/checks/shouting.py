@@ -1,0 +1,89 @@
+"""`shouting`: words in capitals that are not acronyms, runs of exclamation marks, and too many of them.
+
+Only the author's own prose counts; a quoted shout is reported speech. A word in capitals is taken for
+an acronym when it is short (at most four letters) and not a common word shouted (NOW, FREE), when it
+holds a digit, when it is a Roman numeral, or when the site lists it in `shouting_acronyms`. Capitalised
+words in a row (BUY IT NOW) are reported once, as one shout, unless every one of them is an acronym.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from generator.checks.prose import WORD, analyse
+from generator.checks.registry import CheckFinding, rule
+from generator.checks.settings import Settings
+from generator.model import Post
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_CAPS = re.compile(rf"[{_UPPER}][{_UPPER}'’]*[{_UPPER}]")
+_JOIN = re.compile(r"[ \t\-]+(?:[AI][ \t]+)?")
+_BANGS = re.compile(r"[!‼][!?‼¡]*[!‼]|\?!+|‼")
+_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+SHOUTED = frozenset("""NOW FREE NEW NOT ALL BIG WOW OMG YES NO STOP MUST HUGE BEST EVER BUY SALE HOT
+WIN LOVE HATE NEVER ONLY JUST VERY REAL TRUE LAST WHY HOW WHAT YOU ME MY WE OUR THIS THAT IS ARE WAS
+AND THE FOR DO DONT DON'T CAN'T WON'T LOOK READ HERE SEE GET GO OUT ONE TOP HIT AMAZING""".split())
+
+
+def _caps_runs(voice: str) -> list[tuple[int, int]]:
+    """Spans of words in capitals, neighbours joined by spaces, hyphens or a lone A or I."""
+    runs: list[tuple[int, int]] = []
+    for m in _CAPS.finditer(voice):
+        start, end = m.span()
+        if (start and (voice[start - 1].isalnum() or voice[start - 1] == "_")) or \
+                (end < len(voice) and (voice[end].isalnum() or voice[end] == "_")):
+            continue
+        if runs and _JOIN.fullmatch(voice, runs[-1][1], start):
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
+def _is_acronym(word: str, allowed: set[str]) -> bool:
+    if word in allowed or any(ch.isdigit() for ch in word):
+        return True
+    if _ROMAN.match(word):
+        return True
+    letters = word.replace("'", "").replace("’", "")
+    return len(letters) <= 4 and letters not in SHOUTED
+
+
+@rule("shouting", "Words in capitals that are not acronyms, runs of exclamation marks, too many of them.")
+def shouting(post: Post, settings: Settings) -> Iterator[CheckFinding]:
+    allowed = {w.upper() for w in settings.shouting_acronyms}
+    title = post.title
+    if "!!" in title or any(len(w) > 1 and w.isupper() and not _is_acronym(w, allowed)
+                            for w in WORD.findall(title)):
+        yield shouting.rule.at(post.source, post.line_of("title"), 1,
+                               f'the title "{title}" shouts; a calm title earns more trust', kind="title")
+    prose = analyse(post.passages)
+    voice = prose.voice
+    for start, end in _caps_runs(voice):
+        text = voice[start:end]
+        words = [w for w in WORD.findall(text) if len(w) > 1]
+        if not words or all(_is_acronym(w, allowed) for w in words):
+            continue
+        _, line, col = prose.position(start, text)
+        what = f'"{text}"' if len(text) <= 40 else f'"{text[:37]}..."'
+        yield shouting.rule.at(post.source, line, col,
+                               f"{what} is in capitals; use emphasis (*word*) or let the sentence carry "
+                               "the weight (add real acronyms to shouting_acronyms)", kind="capitals")
+    bangs = voice.count("!") + voice.count("‼")
+    if not bangs:
+        return
+    for m in _BANGS.finditer(voice):
+        _, line, col = prose.position(m.start(), m.group())
+        yield shouting.rule.at(post.source, line, col,
+                               f'"{m.group()}": one exclamation mark is plenty; most sentences need none',
+                               kind="exclamations")
+    words = max(post.words, 1)
+    if bangs >= 3 and bangs * 1000 / words > settings.shouting_max_exclamations:
+        per_1000 = bangs * 1000 / words
+        first = min(i for i in (voice.find("!"), voice.find("‼")) if i >= 0)
+        _, line, col = prose.position(first, voice[first])
+        yield shouting.rule.at(post.source, line, col,
+                               f"{bangs} exclamation marks in {post.words} words ({per_1000:.0f} per 1,000; "
+                               f"at most {settings.shouting_max_exclamations:g}); let the ideas do the "
+                               "exciting", kind="density", exclamations=bangs)
