@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from generator.checks import run_checks
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
 from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
 from generator.fs import read_sources, write_output
+from generator.images import process_site as process_images
 from generator.model import BuildResult
+from generator.questions import attach as attach_questions, is_question_file, parse_questions, unanswered
 from generator.render import render, theme_assets
 from generator.site import BuildOptions, assemble
 from generator.theme import load_chain
@@ -39,8 +42,9 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 
 
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
-          parse: Callable[..., tuple] = parse_post) -> BuildResult:
-    """`parse` is `parse_post` or a drop-in that memoizes it (the preview server's per-file cache)."""
+          parse: Callable[..., tuple] = parse_post, check: Callable[..., list] = run_checks) -> BuildResult:
+    """`parse` and `check` default to `parse_post` and `run_checks`; the preview server passes a per-file
+    parse cache, and runs the checks itself after the page is up."""
     progress = progress or Progress()
     try:
         config, config_text = load_config(site_root)
@@ -51,7 +55,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # read
     sources = read_sources(site_root)
     markdown = [s for s in sources if kind_of(s.path)]
-    assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")}
+    question_files = [s for s in sources if is_question_file(s.path)]  # private: never copied through
+    assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")
+              and not is_question_file(s.path)}
     progress.start(len(markdown) * 2)
 
     # parse
@@ -63,9 +69,22 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         if post:
             posts.append(post)
         progress.advance()
+    questions, problems = parse_questions(question_files, config)
+    findings += problems + unanswered(questions, config, options.now)
 
     # assemble
     site, problems = assemble(posts, assets, config, options)
+    findings += problems
+    site, problems = attach_questions(site, questions, posts)
+    findings += problems
+
+    # check (editorial checks on what is published; warnings never stop a build)
+    findings += check(site, config_text)
+    if has_errors(findings):
+        return BuildResult({}, tuple(sorted_findings(findings)), site)
+
+    # images: metadata stripped, variants and social cards (Pillow, cached in .giving-cache/)
+    site, problems = process_images(site, chain, site_root, config_text)
     findings += problems
     if has_errors(findings):
         return BuildResult({}, tuple(sorted_findings(findings)), site)

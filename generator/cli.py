@@ -74,6 +74,28 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
                f"{_counts(findings)}.")
 
 
+@main.command()
+@SITE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text",
+              show_default=True, help="text for people; json, github (workflow annotations) or sarif for tools.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--drafts", is_flag=True, help="Check drafts as well.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(site_root: Path, fmt: str, strict: bool, drafts: bool, paths: tuple[Path, ...]) -> None:
+    """Run the editorial checks without building; PATHS limit which files are reported."""
+    from generator.checks.report import exit_code, render
+    from generator.checks.run import check_folder, site_paths
+    from generator.site import BuildOptions
+
+    try:
+        wanted = site_paths(site_root, paths)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = check_folder(site_root, BuildOptions(now=datetime.now(timezone.utc), drafts=drafts), wanted)
+    click.echo(render(report, fmt, click.style if fmt == "text" else None))
+    sys.exit(exit_code(report, strict))
+
+
 class _progress_bar:
     """A rich progress bar on an interactive terminal once the build takes longer than a moment."""
 
@@ -106,6 +128,65 @@ class _progress_bar:
     def __exit__(self, *exc) -> None:
         if getattr(self, "task", None) is not None:
             self.bar.stop()
+
+
+@main.command()
+@SITE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--no-drafts", is_flag=True, help="Leave out drafts and future posts, as `giving build` does.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: bool) -> None:
+    """Preview the site: rebuild on every save and reload the browser (drafts and future posts included)."""
+    import time
+
+    from generator.serve import Preview, all_interfaces
+
+    def report(b) -> None:
+        if b.number == 1:
+            echo_findings(b.findings)
+            return
+        if not b.ok:
+            echo_findings([f for f in b.findings if f.severity == "error"])
+            click.secho(f"Build failed: {_counts(b.findings)}; still serving the last good build.", err=True, fg="red")
+            return
+        what = "nothing changed" if b.changed == () else \
+            "all pages changed" if b.changed is None else f"{len(b.changed)} files changed"
+        what += " (stylesheet swapped)" if b.css_only else ""
+        checks = f" (+{b.check_seconds * 1000:.0f} ms of checks)" if b.check_seconds else ""
+        click.echo(f"Rebuilt in {b.seconds * 1000:.0f} ms{checks}: {what}; {_counts(b.findings)}.")
+
+    if not (site_root / "site.toml").is_file():
+        click.secho(f"no site.toml in {site_root}; run `giving init` to start a site, or pass --site", err=True, fg="red")
+        sys.exit(1)
+    preview = Preview(site_root, host=host, port=port, drafts=not no_drafts, on_build=report)
+    try:
+        preview.start()
+    except GivingError as exc:
+        preview.close()
+        echo_findings(exc.findings)
+        sys.exit(1)
+    if all_interfaces(host):
+        click.secho(f"Warning: listening on all interfaces ({host}); anyone on your network can read this preview, "
+                    "drafts included.", err=True, fg="yellow")
+    if port == 0:
+        click.echo(f"Port 0: picked free port {preview.port}.")
+    included = "drafts and future posts left out" if no_drafts else "drafts and future posts included"
+    click.echo(f"Serving {site_root} at {preview.url} ({included}); findings at {preview.url}_giving/. "
+               "Press Ctrl-C to stop.")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(preview.url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.close()
+    click.echo("Stopped.")
 
 
 @main.command()
@@ -144,6 +225,89 @@ def new_post(title: str, series: str | None, site_root: Path) -> None:
         echo_findings(exc.findings)
         sys.exit(1)
     click.echo(f"Created {path} (a draft: set draft: false to publish).")
+
+
+@main.group()
+def questions() -> None:
+    """Reader questions: import submissions from Netlify Forms, list what waits for an answer."""
+
+
+def _questions_config(site_root: Path):
+    from generator.build import load_config
+
+    try:
+        return load_config(site_root)[0]
+    except GivingError as exc:
+        echo_findings(exc.findings)
+        sys.exit(1)
+
+
+def _echo_import(report) -> None:
+    for problem in report.problems:
+        click.secho(problem, err=True, fg="yellow")
+    for path in report.written:
+        click.echo(f"  {path}")
+    spam = f" ({report.spam} marked as spam)" if report.spam else ""
+    other = f"; {report.other_forms} from other forms ignored" if report.other_forms else ""
+    skipped = f"; {len(report.problems)} malformed skipped" if report.problems else ""
+    click.echo(f"Imported {len(report.written)} new question{'s' * (len(report.written) != 1)}{spam}; "
+               f"{report.already} already there{other}{skipped}.")
+
+
+@questions.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@SITE_OPTION
+def questions_import(file: Path, site_root: Path) -> None:
+    """Import FILE, Netlify's CSV export or the submissions API's JSON, into content/questions/."""
+    from generator.questions import QuestionsError, import_file
+
+    config = _questions_config(site_root)
+    try:
+        report = import_file(site_root, file, config)
+    except QuestionsError as exc:
+        click.secho(f"{file}: {exc}", err=True, fg="red")
+        sys.exit(1)
+    _echo_import(report)
+
+
+@questions.command("pull")
+@SITE_OPTION
+@click.option("--api-url", default=None, help="Netlify API base URL (default: https://api.netlify.com/api/v1).")
+@click.option("--site-id", default=None, help="Netlify site id (default: [questions] site_id or NETLIFY_SITE_ID).")
+def questions_pull(site_root: Path, api_url: str | None, site_id: str | None) -> None:
+    """Fetch the ask form's submissions from Netlify (token in NETLIFY_AUTH_TOKEN) and import new ones."""
+    import os
+
+    from generator.questions import API_URL, QuestionsError, pull
+
+    config = _questions_config(site_root)
+    try:
+        report = pull(site_root, config, os.environ.get("NETLIFY_AUTH_TOKEN", ""),
+                      site_id or os.environ.get("NETLIFY_SITE_ID", ""), api_url or API_URL)
+    except QuestionsError as exc:
+        click.secho(f"pull failed: {exc}", err=True, fg="red")
+        sys.exit(1)
+    _echo_import(report)
+
+
+@questions.command("list")
+@SITE_OPTION
+@click.option("--all", "show_all", is_flag=True, help="Show every question, not only those waiting.")
+def questions_list(site_root: Path, show_all: bool) -> None:
+    """Questions waiting for an answer, oldest first, with their age."""
+    from generator.questions import STATUSES, waiting
+
+    config = _questions_config(site_root)
+    rows, findings = waiting(site_root, config, datetime.now(timezone.utc), STATUSES if show_all else ("pending",))
+    echo_findings(findings)
+    for row in rows:
+        on = f" (on {row.post})" if row.post else ""
+        status = f"{row.status:<9} " if show_all else ""
+        click.echo(f"{row.days:>4} d  {status}{row.path}{on}\n        {row.title}")
+    what = "question" if show_all else "waiting question"
+    click.echo(f"{len(rows)} {what}{'s' * (len(rows) != 1)}.")
+    if has_errors(findings):
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

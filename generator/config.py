@@ -49,6 +49,29 @@ SCHEMA: dict[str, Option] = {
 # Tables: name -> their keys. Feature modules add their own tables here (e.g. [checks]).
 SECTIONS: dict[str, dict[str, Option]] = {}
 
+# [questions]: reader questions (generator/questions.py).
+SECTIONS["questions"] = {
+    "form_on_posts": Option(bool, True, "Show the ask form under every post (the /ask/ page always has it)."),
+    "form_name": Option(str, "ask", "Name of the Netlify form; pull imports only this form's submissions."),
+    "honeypot": Option(str, "bot-field", "Name of the hidden honeypot field; a filled one marks spam."),
+    "unanswered_days": Option(int, 7, "Warn when a pending question has waited longer than this; 0: never."),
+    "per_page": Option(int, 20, "Questions per page on /questions/."),
+    "site_id": Option(str, "", "Netlify site id (or NETLIFY_SITE_ID) for `giving questions pull`."),
+}
+
+# [images]: responsive variants, metadata stripping and social cards (generator/images.py).
+SECTIONS["images"] = {
+    "widths": Option(tuple, [480, 960, 1600], "Widths in pixels of the variants made of each image; never upscaled."),
+    "quality": Option(int, 80, "JPEG and WebP quality, 1-100."),
+    "webp": Option(bool, True, "Also make WebP variants, offered first in <picture>."),
+    "sizes": Option(str, "(min-width: 38rem) 35.5rem, calc(100vw - 2.5rem)",
+                    "The sizes attribute: how wide images are shown, so browsers pick a variant."),
+    "max_pixels": Option(int, 89_478_485, "Refuse images with more pixels than this (decompression bombs)."),
+    "cards": Option(bool, True, "Make a 1200x630 social card for each post and page without its own image."),
+    "card_fonts": Option(list, [], "Extra font files (site-relative) tried before the theme's, e.g. a CJK font."),
+    "workers": Option(int, 0, "Processes for image work; 0: one per CPU core."),
+}
+
 _PERMALINK_FIELDS = {"slug", "year", "month", "day"}
 
 
@@ -93,7 +116,8 @@ def _key_line(text: str, table: str | None, key: str) -> int:
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number", list: "a list of strings"}
+    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number", list: "a list of strings",
+             tuple: "a list of whole numbers"}
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)
@@ -104,6 +128,8 @@ def _valid_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     for k in kinds:
         if k is list and _list_of_str(value):
             return True
+        if k is tuple and isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return True  # `tuple` in a schema means a list of integers
         if k is int and isinstance(value, int) and not isinstance(value, bool):
             return True
         if k is float and isinstance(value, (int, float)) and not isinstance(value, bool):

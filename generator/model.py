@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from generator.config import Config
 from generator.errors import Finding
@@ -58,6 +58,8 @@ class Passage:
     line: int
     kind: str
     quoted: bool
+    raw: str = ""  # the block's Markdown source, one line per text line (softbreaks are "\n" in `text`)
+    cols: tuple[int, ...] = ()  # 1-based column in the file where each line of `raw` starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +93,22 @@ class Post:
     passages: tuple[Passage, ...]
     lines: Mapping[str, int]  # front-matter key -> line, and "body" -> first body line
     url: str = ""
+    comments: tuple[tuple[int, str], ...] = ()  # HTML comments in the body: (line, text inside <!-- -->)
+    checks: Mapping[str, Any] = field(default_factory=dict)  # front matter `checks:`, per-post rule settings
+    og_image: OgImage | None = None  # the share image (front-matter `image` or a card); set by images.py
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class OgImage:
+    """The image shown when a post is shared: absolute URL, pixel size (0 when unknown) and alt text."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +135,41 @@ class Redirect:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """A reader's question from content/questions/ (see generator/questions.py), and the author's reply.
+
+    `text` is the reader's untrusted plain text and `text_html` its escaped paragraphs; `answer_html` is the
+    author's Markdown reply. `url` and `post_source` are set when the site publishes it.
+    """
+
+    source: str
+    slug: str
+    title: str  # plain text
+    status: Literal["pending", "answered", "spam", "hidden"]
+    asked_by: str  # "" when anonymous or without consent
+    asked_at: datetime
+    answered_at: datetime | None
+    post: str | None  # slug of the post it was asked on
+    consent: bool
+    submission: str
+    text: str
+    text_html: str
+    answer_html: str
+    answer_text: str
+    answer_links: tuple[tuple[str, int], ...]  # (href, line) of the reply's links and images
+    lines: Mapping[str, int]
+    url: str = ""
+    post_source: str | None = None
+
+    @property
+    def published(self) -> datetime:
+        return self.answered_at or self.asked_at
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """The whole site, assembled: every URL known, every internal link resolved."""
 
@@ -131,9 +181,15 @@ class Site:
     redirects: tuple[Redirect, ...]
     assets: Mapping[str, bytes]  # output path -> bytes for static files copied through
     by_source: Mapping[str, Post] = field(default_factory=dict)
+    questions: tuple[Question, ...] = ()  # published (answered) questions, newest first
+    questions_by_post: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)  # post source -> its
 
     def post(self, source: str) -> Post:
         return self.by_source[source]
+
+    def questions_for(self, source: str) -> tuple[Question, ...]:
+        """Published questions asked on the post `source`, newest first."""
+        return self.questions_by_post.get(source, ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,12 @@ import jinja2
 from generator import __version__
 from generator.errors import Finding, error
 from generator.model import Post, Series, Site, Tag
+from generator.questions import ASK_URL, question_pages, settings as questions_settings, sitemap_rows
 from generator.theme import ThemeChain
 
 FINGERPRINTED = (".css", ".js")
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src))="/(?!/)')
+_SRCSET = re.compile(r'(\ssrcset)="([^"]*)"')  # "url 480w, url 960w" (images.py)
 
 
 def output_path(url: str) -> str:
@@ -48,7 +50,11 @@ def fmt_date(value: datetime | None, fmt: str = "long") -> str:
 
 def absolutize(html: str, base_url: str) -> str:
     """Root-relative links made absolute, for feeds read outside the site."""
-    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base_url.rstrip("/")}/', html)
+    base = base_url.rstrip("/")
+    html = _SRCSET.sub(lambda m: m.group(1) + '="' + ", ".join(
+        base + c if c.startswith("/") and not c.startswith("//") else c
+        for c in (part.strip() for part in m.group(2).split(","))) + '"', html)
+    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base}/', html)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,8 @@ class Renderer:
             tag_of=self._tag_by_name,
             generator_version=__version__,
             preview=preview,
+            questions_of=site.questions_for,
+            ask=questions_settings(site.config),
         )
         self._tags = {t.name: t for t in site.tags}
         self._tag_slugs = {}
@@ -189,12 +197,14 @@ class Renderer:
             if result:
                 yield result
         for page in site.pages:
-            result = self.page("page.html", page.url, page.source, page=page, title=page.title,
+            template = "ask.html" if page.url == ASK_URL else "page.html"  # ask.md is the ask page's intro
+            result = self.page(template, page.url, page.source, page=page, title=page.title,
                                description=page.description)
             if result:
                 yield result
 
         yield from self._listing_pages()
+        yield from self._question_pages()
         yield from self._feeds()
         yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {cfg.absolute('/sitemap.xml')}\n".encode()
         yield "sitemap.xml", self.sitemap().encode()
@@ -232,6 +242,13 @@ class Renderer:
                                                          "description": parts[0].description if parts else ""}))
         for template, url, context in listings:
             result = self.page(template, url, "site.toml", **context)
+            if result:
+                yield result
+
+    def _question_pages(self) -> Iterator[tuple[str, bytes]]:
+        """/ask/, /ask/thanks/, /questions/ (paginated), one page per answered question, its Atom feed."""
+        for template, url, context in question_pages(self.site, absolutize):
+            result = self.page(template, url, "content/questions", **context)
             if result:
                 yield result
 
@@ -302,6 +319,7 @@ class Renderer:
         rows += [(p.url, p.updated) for p in self.site.pages]
         rows += [(s.url, None) for s in self.site.series] + [(t.url, None) for t in self.site.tags]
         rows += [("/archive/", None), ("/tags/", None), ("/series/", None)]
+        rows += sitemap_rows(self.site)
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         for url, when in sorted(rows, key=lambda r: r[0]):

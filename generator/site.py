@@ -15,12 +15,12 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.errors import Finding, error, warning
-from generator.markdown import MARKER_RE
+from generator.markdown import MARKER_RE, _resolve as resolve_ref
 from generator.model import Post, Redirect, Series, Site, Tag
 
 # URLs the generator itself writes; a post or page may not take them.
 RESERVED = ("/", "/tags/", "/series/", "/archive/", "/feed.xml", "/feed.json", "/sitemap.xml",
-            "/robots.txt", "/404.html", "/_redirects", "/_headers")
+            "/robots.txt", "/404.html", "/_redirects", "/_headers", "/ask/thanks/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def _clashes(live: list[Post]) -> list[Finding]:
         if post.kind == "post":
             by_slug[post.slug].append(post)
     for url, group in sorted(by_url.items()):
-        if url in RESERVED or url.startswith(("/tags/", "/series/", "/page/", "/archive/")):
+        if url in RESERVED or url.startswith(("/tags/", "/series/", "/page/", "/archive/", "/questions/")):
             for post in group:
                 findings.append(error(f"URL {url} is reserved for the generator's own pages; set another slug",
                                       post.source, post.line_of("slug"), "duplicate"))
@@ -141,8 +141,8 @@ def _resolve_links(post: Post, url_of: Mapping[str, str], every: Mapping[str, Po
     lines: dict[str, int] = {}
     for ref in [*post.links, *post.images]:
         href = getattr(ref, "href", None) or getattr(ref, "src", "")
-        lines.setdefault(posixpath.normpath(posixpath.join(posixpath.dirname(post.source), href.split("#")[0])),
-                         ref.line)
+        lines.setdefault(resolve_ref(post.source, href).split("#")[0], ref.line)  # the markers' own spelling
+    published = set(url_of.values())
 
     def target(marker: str) -> str:
         path, _, fragment = marker.partition("#")
@@ -156,6 +156,12 @@ def _resolve_links(post: Post, url_of: Mapping[str, str], every: Mapping[str, Po
             return "#"
         if path in asset_paths:
             return asset_paths[path] + suffix
+        # Root-relative (/images/x.jpg, /about/): the marker holds the path without its leading slash.
+        root = "/" + path if path != "." else "/"
+        for url in (root, root.rstrip("/") + "/"):
+            if url in asset_origin or url in published or url in RESERVED or \
+                    url.startswith(("/tags/", "/series/", "/page/", "/archive/")):
+                return url + suffix
         if path.endswith(".md"):
             findings.append(error(f"links to {path}, which does not exist; check the file name",
                                   post.source, line, "links"))
