@@ -85,3 +85,47 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> No
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# -- the build cache -------------------------------------------------------------------------------------
+
+CACHE_DIR = ".giving-cache"  # in the site root; GIVING_CACHE_DIR overrides it (tests, CI)
+CACHE_ENV = "GIVING_CACHE_DIR"
+
+
+class Cache:
+    """A content-addressed folder of entries, each a few named blobs: `get(key)` / `put(key, blobs)`.
+
+    Best effort: an entry that cannot be read or written is a miss, never an error. Entries are written
+    to a temporary folder and renamed into place, so a reader never sees half an entry.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @classmethod
+    def for_site(cls, site_root: Path, namespace: str) -> "Cache":
+        base = Path(os.environ[CACHE_ENV]) if os.environ.get(CACHE_ENV) else site_root / CACHE_DIR
+        return cls(base / namespace)
+
+    def _dir(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        folder = self._dir(key)
+        try:
+            return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} or None
+        except OSError:
+            return None
+
+    def put(self, key: str, blobs: Mapping[str, bytes]) -> None:
+        folder = self._dir(key)
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=folder.parent))
+            for name, data in blobs.items():
+                (staging / name).write_bytes(data)
+            os.rename(staging, folder)
+        except OSError:  # read-only disk, or another build wrote the same entry first
+            if "staging" in locals():
+                shutil.rmtree(staging, ignore_errors=True)

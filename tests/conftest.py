@@ -32,6 +32,22 @@ def post(title: str, date: str = "2026-01-01", body: str = "A paragraph for you.
     return "\n".join(lines) + "\n" + textwrap.dedent(body)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _build_cache(tmp_path_factory):
+    """Builds keep their cache (processed images, cards) in a temporary folder, never inside the repo."""
+    import os
+
+    from generator.fs import CACHE_ENV
+
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("giving-cache"))
+    yield
+    if previous is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = previous
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """Write {relative path: text or bytes} under a fresh site root (site.toml added unless given)."""
