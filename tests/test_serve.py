@@ -1,0 +1,397 @@
+"""The preview server without a browser: URLs like Netlify, 404s, redirects, traversal, live-reload events."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SITE_TOML, post
+from generator.serve import ParseMemo, PortInUse, Preview, _css_only, _Watcher, match_redirect, parse_redirects
+
+SECRET = "TOP-SECRET-OUTSIDE-THE-SITE"
+
+
+def raw_get(port: int, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """One request with the target sent byte for byte (http.client refuses to send the nasty ones)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"{method} ".encode() + target.encode("latin-1") + b" HTTP/1.1\r\nHost: t\r\n"
+                     b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+class Events:
+    """A Server-Sent Events client reading `data:` messages off a socket."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock.sendall(b"GET /_giving/events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n")
+        self.buffer = b""
+        head = self._until(b"\r\n\r\n")
+        assert b" 200 " in head.split(b"\r\n")[0] and b"text/event-stream" in head
+
+    def _until(self, mark: bytes) -> bytes:
+        while mark not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        item, _, self.buffer = self.buffer.partition(mark)
+        return item
+
+    def next(self, timeout: float = 5, skip: tuple[str, ...] = ("findings",)) -> dict:
+        """The next message, passing over the findings updates that follow each good build."""
+        self.sock.settimeout(timeout)
+        while True:
+            block = self._until(b"\n\n").decode()
+            data = [line[5:].strip() for line in block.split("\n") if line.startswith("data:")]
+            if data and json.loads("".join(data))["type"] not in skip:
+                return json.loads("".join(data))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+SITE = {
+    "content/posts/first.md": post("First post", "2026-01-10", "The first words.\n", aliases='["/old-first/"]'),
+    "content/posts/second.md": post("Second post", "2026-01-11", "Second words.\n"),
+    "content/pages/about.md": '---\ntitle: "About"\n---\nAbout this blog.\n',
+}
+
+
+@pytest.fixture
+def serve(make_site):
+    started: list[Preview] = []
+
+    def start(files: dict[str, str | bytes] | None = None, **options) -> Preview:
+        root = make_site(SITE if files is None else files)
+        options = {"port": 0, "debounce": 0.02, "heartbeat": 0.2, **options}
+        preview = Preview(root, **options).start()
+        started.append(preview)
+        return preview
+
+    yield start
+    for preview in started:
+        preview.close()
+
+
+def wait_builds(preview: Preview, count: int, timeout: float = 5) -> None:
+    assert preview.wait_for(lambda: preview.builds >= count, timeout), f"no build {count} within {timeout} s"
+
+
+# -- URLs ------------------------------------------------------------------------------------------------
+
+
+def test_pretty_urls_serve_index_html_and_add_the_slash(serve):
+    preview = serve(watch=False)
+    assert preview.httpd.server_address[0] == "127.0.0.1"
+    status, headers, body = raw_get(preview.port, "/first/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"The first words." in body and b'<script src="/_giving/client.js">' in body
+    status, headers, _ = raw_get(preview.port, "/first?x=1")
+    assert status == 301 and headers["location"] == "/first/?x=1"
+    assert raw_get(preview.port, "/")[0] == 200
+    assert raw_get(preview.port, "/about/")[0] == 200
+    status, headers, body = raw_get(preview.port, "/feed.xml")
+    assert status == 200 and headers["content-type"].startswith("application/xml")
+    assert b"giving-state" not in body  # only HTML pages get the client
+    status, headers, body = raw_get(preview.port, "/first/", "HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 0
+    assert raw_get(preview.port, "/first/", "POST")[0] == 405
+
+
+def test_unknown_path_gets_the_sites_404_page_with_status_404(serve):
+    preview = serve(watch=False)
+    status, headers, body = raw_get(preview.port, "/no/such/page/")
+    assert status == 404
+    assert b"Page not found" in body and b"/_giving/client.js" in body
+
+
+def test_aliases_and_redirects_file_are_honoured(serve):
+    files = {**SITE, "static/_redirects": "/blog/* /:splat 302\n/rewritten /about/ 200\n# comment\n"}
+    del files["content/posts/first.md"]
+    preview = serve(files, watch=False)
+    status, headers, _ = raw_get(preview.port, "/blog/second/")
+    assert status == 302 and headers["location"] == "/second/"
+    status, _, body = raw_get(preview.port, "/rewritten")
+    assert status == 200 and b"About this blog." in body
+    assert raw_get(preview.port, "/_redirects")[0] == 404  # Netlify's instructions are not a page
+
+    preview = serve(watch=False)  # aliases from front matter become `_redirects` lines
+    for path in ("/old-first/", "/old-first"):
+        status, headers, _ = raw_get(preview.port, path)
+        assert status == 301 and headers["location"] == "/first/"
+
+
+def test_redirect_rules():
+    rules = parse_redirects("/a /b\n/c/* /d/:splat 302!\nbad line\n/e /f nope\n")
+    assert [(r.source, r.status, r.force) for r in rules] == [("/a", 301, False), ("/c/*", 302, True)]
+    assert match_redirect(rules, "/a/")[1] == "/b"
+    assert match_redirect(rules, "/c/x/y")[1] == "/d/x/y"
+    assert match_redirect(rules, "/z") is None
+
+
+# -- safety ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exposed(tmp_path_factory):
+    """A running preview with a secret file beside the site and symlinks to it from inside."""
+    tmp_path = tmp_path_factory.mktemp("exposed")
+    (tmp_path / "secret.txt").write_text(SECRET, "utf-8")
+    root = tmp_path / "site"
+    for rel, text in {"site.toml": SITE_TOML, **SITE, "static/inside.txt": "inside the site\n"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    (root / "static" / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "static" / "alias.txt").symlink_to(root / "static" / "inside.txt")
+    (root / "site.toml").write_text((root / "site.toml").read_text() + f"# {SECRET}\n", "utf-8")
+    with Preview(root, port=0, watch=False) as preview:
+        yield preview
+
+
+@pytest.mark.parametrize("target, statuses", [
+    ("/../site.toml", {404}),
+    ("/../../../../etc/passwd", {404}),
+    ("/%2e%2e/site.toml", {404}),
+    ("/%2E%2E/%2e%2e/secret.txt", {404}),
+    ("/first/..%2f..%2fsite.toml", {404}),
+    ("/..%5c..%5csite.toml", {404}),
+    ("/%252e%252e/site.toml", {404}),
+    ("//etc/passwd", {404}),
+    ("/etc/passwd", {404}),
+    ("http://evil/../../site.toml", {404}),
+    ("/./first/", {404}),
+    ("/inside.txt%00.html", {400}),
+    ("/%00", {400}),
+    ("/inside.txt\x00", {400}),
+    ("/%ff%fe", {400}),
+    ("relative/path", {400}),
+    ("/leak.txt", {404}),
+])
+def test_nothing_outside_the_output_is_served(exposed, target, statuses):
+    status, _, body = raw_get(exposed.port, target)
+    assert status in statuses
+    assert SECRET.encode() not in body
+
+
+def test_symlinks_inside_the_site_still_work_and_outside_ones_are_reported(exposed):
+    assert raw_get(exposed.port, "/inside.txt")[2] == b"inside the site\n"
+    assert raw_get(exposed.port, "/alias.txt")[2] == b"inside the site\n"
+    assert any(f.location.path == "static/leak.txt" and f.rule == "serve" for f in exposed.findings)
+
+
+# -- live reload ---------------------------------------------------------------------------------------
+
+
+def test_saving_a_post_sends_one_reload_event_naming_its_page(serve):
+    preview = serve(debounce=0.2)
+    events = Events(preview.port)
+    try:
+        hello = events.next()
+        assert hello["type"] == "hello" and hello["ok"] and hello["version"] == preview.snapshot.version
+        source = preview.site_root / "content/posts/second.md"
+        for n in range(5):  # a save storm is one rebuild
+            source.write_text(post("Second post", "2026-01-11", f"Second words, take {n}.\n"), "utf-8")
+        message = events.next()
+        assert message["type"] == "build" and message["ok"] and message["since"] == hello["version"]
+        assert "second/index.html" in message["changed"] and "first/index.html" not in message["changed"]
+        assert message["css"] is None
+        assert b"take 4" in raw_get(preview.port, "/second/")[2]
+        assert preview.builds == 2
+        assert preview.cache.misses == 3 + 1  # the first build parsed three files, the save one
+    finally:
+        events.close()
+
+
+def test_editorial_findings_follow_the_reload_as_an_update(serve):
+    preview = serve()
+    events = Events(preview.port)
+    try:
+        events.next()
+        (preview.site_root / "content/posts/second.md").write_text(
+            post("Second post", "2026-01-11", "I said the the truth.\n"), "utf-8")
+        build = events.next()
+        update = events.next(skip=())
+        assert update["type"] == "findings" and update["ok"] and update["version"] == build["version"]
+        data = preview.page_data("second/index.html")
+        assert [f["rule"] for f in data["findings"]] == ["repeated-word"]
+        assert data["findings"][0]["line"] == 5 and data["voice"]["i_we"] == 1
+    finally:
+        events.close()
+
+
+def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(serve):
+    preview = serve()
+    events = Events(preview.port)
+    source = preview.site_root / "content/posts/second.md"
+    good = source.read_text("utf-8")
+    try:
+        events.next()
+        source.write_text('---\ntitle: "Second post\ndate: 2026-01-11\n---\nBroken.\n', "utf-8")
+        message = events.next()
+        assert not message["ok"]
+        error = message["errors"][0]
+        assert error["path"] == "content/posts/second.md" and error["line"] >= 1 and error["message"]
+        assert any(line == error["line"] for line, _ in error["excerpt"])
+        status, _, body = raw_get(preview.port, "/second/")  # the last good build, plus the errors
+        assert status == 200 and b"Second words." in body
+        state = json.loads(body.split(b'id="giving-state">')[1].split(b"</script>")[0])
+        assert not state["ok"] and state["errors"][0]["path"] == "content/posts/second.md"
+        assert "content/posts/second.md" in raw_get(preview.port, "/_giving/")[2].decode()
+
+        source.write_text(good.replace("Second words.", "Fixed words."), "utf-8")
+        message = events.next()
+        assert message["ok"] and message["errors"] == [] and "second/index.html" in message["changed"]
+        assert b"Fixed words." in raw_get(preview.port, "/second/")[2]
+    finally:
+        events.close()
+
+
+def test_a_first_build_that_fails_serves_a_holding_page_until_fixed(serve):
+    preview = serve({"content/posts/bad.md": "---\ntitle: [\n---\n"})
+    status, _, body = raw_get(preview.port, "/")
+    assert status == 503 and b"giving-state" in body and not preview.snapshot.outputs
+    (preview.site_root / "content/posts/bad.md").write_text(post("Good now"), "utf-8")
+    assert preview.wait_for(lambda: bool(preview.snapshot.outputs), 5)
+    assert raw_get(preview.port, "/bad/")[0] == 200
+
+
+def test_stylesheet_only_change_is_a_css_swap(serve):
+    files = {**SITE, "site.toml": 'title = "T"\nbase_url = "https://example.org/"\ntheme = "mine"\n',
+             "themes/mine/theme.toml": 'extends = "default"\n', "themes/mine/static/style.css": "body{color:red}\n"}
+    preview = serve(files)
+    events = Events(preview.port)
+    try:
+        events.next()
+        (preview.site_root / "themes/mine/static/style.css").write_text("body{color:blue}\n", "utf-8")
+        message = events.next()
+        assert message["ok"] and message["css"]
+        [(old, new)] = message["css"]
+        assert old.startswith("/assets/style.") and new.startswith("/assets/style.") and old != new
+        assert raw_get(preview.port, new)[2] == b"body{color:blue}\n"
+    finally:
+        events.close()
+
+
+def test_css_only_detection():
+    old = {"a.html": b'<link href="/assets/s.0123456789.css">x', "assets/s.0123456789.css": b"1"}
+    new = {"a.html": b'<link href="/assets/s.abcdefabcd.css">x', "assets/s.abcdefabcd.css": b"2"}
+    changed = tuple(sorted(set(old) | set(new)))
+    assert _css_only(old, new, changed) == [("assets/s.0123456789.css", "assets/s.abcdefabcd.css")]
+    new["a.html"] = b'<link href="/assets/s.abcdefabcd.css">y'
+    assert _css_only(old, new, changed) is None
+
+
+def test_editor_litter_is_not_a_change(tmp_path):
+    watcher = _Watcher(None, tmp_path, recursive=True)
+    assert watcher.relevant(str(tmp_path / "content/posts/a.md"))
+    for name in (".a.md.swp", "a.md~", "#a.md#", "4913", ".git/index", "a.md.tmp"):
+        assert not watcher.relevant(str(tmp_path / "content/posts" / name)), name
+    top = _Watcher(None, tmp_path, recursive=False)
+    assert top.relevant(str(tmp_path / "site.toml")) and not top.relevant(str(tmp_path / "public"))
+
+
+def test_parse_cache_reuses_unchanged_files(make_site, build_site):
+    from generator.build import build
+    from generator.site import BuildOptions
+    from conftest import NOW
+
+    root = make_site(SITE)
+    cache = ParseMemo()
+    first = build(root, BuildOptions(now=NOW), parse=cache)
+    cache.prune()
+    assert (cache.misses, cache.hits) == (3, 0)
+    (root / "content/posts/first.md").write_text(post("First post", "2026-01-10", "Changed.\n"), "utf-8")
+    second = build(root, BuildOptions(now=NOW), parse=cache)
+    assert (cache.misses, cache.hits) == (4, 2)
+    assert second.outputs["second/index.html"] == first.outputs["second/index.html"]
+    assert second.outputs == build_site(root).outputs  # the cache never changes the result
+
+
+# -- findings, drafts, the client never in a build ----------------------------------------------------
+
+
+def test_findings_panel_data_and_the_findings_page(serve):
+    files = {
+        "content/posts/a.md": post("Part one", "2026-01-01", "I think we know. You know.\n", series="Walk",
+                                   series_order=1),
+        "content/posts/b.md": post("Part two", "2026-01-02", "More for you.\n", series="Walk"),
+        "content/posts/draft.md": post("Unfinished", "2026-01-03", draft="true"),
+        "content/posts/later.md": post("Later", "2099-01-01"),
+    }
+    preview = serve(files, watch=False)
+    data = json.loads(raw_get(preview.port, "/_giving/page.json?page=b/index.html")[2])
+    assert data["source"] == "content/posts/b.md"
+    assert [f["rule"] for f in data["findings"]] == ["series"]
+    assert all(f["path"] == "content/posts/b.md" for f in data["findings"])
+    a = preview.page_data("a/index.html")
+    assert a["findings"] == [] and a["voice"]["i_we"] >= 2 and a["voice"]["you"] >= 1
+    assert preview.page_data("draft/index.html")["status"] == ["Draft"]
+    assert preview.page_data("later/index.html")["status"] == ["Scheduled for 1 January 2099"]
+    page = raw_get(preview.port, "/_giving/")[2].decode()
+    assert "content/posts/b.md" in page and "series_order" in page and 'href="/b/"' in page
+    everything = json.loads(raw_get(preview.port, "/_giving/findings.json")[2])
+    assert len(everything["findings"]) == len(preview.findings)
+
+    hidden = serve(files, watch=False, drafts=False)
+    assert raw_get(hidden.port, "/draft/")[0] == 404 and raw_get(hidden.port, "/later/")[0] == 404
+
+
+def test_giving_build_output_never_carries_the_client(make_site, build_site):
+    result = build_site(make_site(SITE), drafts=True, future=True)
+    assert not any(b"/_giving/" in data or b"giving-state" in data for data in result.outputs.values())
+
+
+def test_the_client_script_is_served(serve):
+    preview = serve(watch=False)
+    status, headers, body = raw_get(preview.port, "/_giving/client.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript") and b"EventSource" in body
+    assert raw_get(preview.port, "/_giving/nothing")[0] == 404
+
+
+# -- ports and the command -----------------------------------------------------------------------------
+
+
+def test_a_port_in_use_is_a_clear_error(serve, make_site):
+    first = serve(watch=False)
+    with pytest.raises(PortInUse) as caught:
+        Preview(first.site_root, port=first.port, watch=False).start()
+    assert f"port {first.port}" in str(caught.value) and "--port 0" in str(caught.value)
+
+
+def test_giving_serve_command_says_the_port_and_stops_on_ctrl_c(make_site):
+    root = make_site(SITE)
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(root), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=Path(__file__).parent.parent)
+    try:
+        lines = []
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith("Serving") or not line:
+                break
+        assert lines[-1].startswith("Serving"), lines
+        port = int(next(line for line in lines if "picked free port" in line).split()[-1].rstrip("."))
+        assert raw_get(port, "/first/")[0] == 200
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == 0 and "Stopped." in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
