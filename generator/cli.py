@@ -201,6 +201,10 @@ def init(directory: Path) -> None:
         echo_findings(exc.findings)
         sys.exit(1)
     click.echo(f"Created {len(written)} files in {directory}. Next: cd {directory} && giving build")
+    from generator.scaffold import giving_requirement
+
+    if giving_requirement() is None:
+        click.echo("Before deploying on Netlify, set requirements.txt to where giving comes from (see README).")
 
 
 @main.group()

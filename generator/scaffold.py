@@ -40,18 +40,66 @@ description: "Who writes here, and for whom."
 This site is about what its readers need. If a post helped you, or left you with a question, say so.
 '''
 
+# Netlify does not install pyproject dependencies by itself and pip's scripts may land off PATH, so the
+# build installs requirements.txt and runs the module. Headers match the sample site's netlify.toml.
 NETLIFY_TOML = '''[build]
-  command = "pip install giving && python -m generator build"
+  command = "pip install -r requirements.txt && python -m generator build"
   publish = "public"
 
 [build.environment]
   PYTHON_VERSION = "3.11"
 
+# Deploy previews show drafts, so an editor can read them before they go live.
 [context.deploy-preview]
-  command = "pip install giving && python -m generator build --drafts"
+  command = "pip install -r requirements.txt && python -m generator build --drafts"
+
+[[headers]]
+  for = "/*"
+  [headers.values]
+    Content-Security-Policy = "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'none'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    X-Content-Type-Options = "nosniff"
+    Referrer-Policy = "strict-origin-when-cross-origin"
+    Permissions-Policy = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    X-Frame-Options = "DENY"
+
+# Theme assets carry a content hash in their names, so they can be cached for a year.
+[[headers]]
+  for = "/assets/*"
+  [headers.values]
+    Cache-Control = "public, max-age=31536000, immutable"
 '''
 
+# The name "giving" on PyPI belongs to another project, so `pip install giving` on Netlify would install
+# the wrong package. requirements.txt names where this copy of giving came from when that is a place
+# Netlify can reach (a repository or a URL, from PEP 610's direct_url.json), else a line to fill in.
+REQUIREMENTS = '''# What Netlify installs before it builds the site (netlify.toml runs `pip install -r requirements.txt`).
+# "giving" on PyPI is another project: install giving from its repository or a release wheel URL,
+# e.g. `giving @ git+https://github.com/OWNER/giving@v1.0.0`, pinned to the release you use.
+{requirement}
+'''
+PLACEHOLDER = "giving @ git+https://github.com/OWNER/giving  # <- replace OWNER, or use the URL you installed from"
+
+
+def giving_requirement() -> str | None:
+    """A pip requirement for the installed giving that works on another machine, or None."""
+    import json
+    from importlib import metadata
+
+    try:
+        info = json.loads(metadata.distribution("giving").read_text("direct_url.json") or "null")
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+    if not isinstance(info, dict) or not str(info.get("url", "")).startswith(("https://", "http://")):
+        return None  # installed from PyPI (no direct URL) or from a local folder Netlify cannot see
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        commit = vcs.get("commit_id", "")
+        return f"giving @ git+{info['url']}" + (f"@{commit}" if commit else "")
+    return f"giving @ {info['url']}"
+
+
 GITIGNORE = "public/\n.giving-cache/\n__pycache__/\n"
+
 
 def init_site(target: Path) -> list[Path]:
     """Write a starter site into `target`, which must be missing or empty."""
@@ -63,6 +111,7 @@ def init_site(target: Path) -> list[Path]:
         "content/posts/hello-reader.md": FIRST_POST.format(today=date.today().isoformat()),
         "content/pages/about.md": ABOUT,
         "netlify.toml": NETLIFY_TOML,
+        "requirements.txt": REQUIREMENTS.format(requirement=giving_requirement() or PLACEHOLDER),
         ".python-version": "3.11\n",
         ".gitignore": GITIGNORE,
     }
@@ -76,8 +125,10 @@ def init_site(target: Path) -> list[Path]:
     (target / "templates").mkdir(exist_ok=True)
     return written
 
+
 def _yaml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
 
 def next_series_order(site_root: Path, series: str) -> int:
     """One more than the highest series_order already used by `series` (1 for a new series)."""
@@ -91,6 +142,7 @@ def next_series_order(site_root: Path, series: str) -> int:
         if slugify(str(values.get("series", ""))) == slugify(series) and isinstance(values.get("series_order"), int):
             highest = max(highest, values["series_order"])
     return highest + 1
+
 
 def new_post(site_root: Path, title: str, series: str | None, today: date) -> Path:
     slug = slugify(title) or "untitled"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import __version__
+from generator import __version__, scaffold
 from generator.cli import main
 from tests.conftest import post
 
@@ -109,6 +109,41 @@ def test_init_then_new_post_in_series_then_build(tmp_path, monkeypatch):
     built = run("build", "--site", str(site), "--drafts")
     assert built.exit_code == 0, built.output
     assert (site / "public/series/defeating-the-ego/index.html").is_file()
+
+
+def test_init_writes_a_netlify_build_that_installs_giving_not_its_pypi_namesake(tmp_path):
+    import tomllib
+
+    site = tmp_path / "blog"
+    result = run("init", str(site))
+    assert result.exit_code == 0
+    netlify = tomllib.loads((site / "netlify.toml").read_text("utf-8"))
+    assert netlify["build"]["command"] == "pip install -r requirements.txt && python -m generator build"
+    assert "--drafts" in netlify["context"]["deploy-preview"]["command"]
+    assert {"Content-Security-Policy", "X-Content-Type-Options"} <= set(netlify["headers"][0]["values"])
+    requirements = [line for line in (site / "requirements.txt").read_text("utf-8").splitlines()
+                    if line and not line.startswith("#")]
+    # An editable install from a local folder is nowhere Netlify can reach: the author is told to fill it in.
+    assert requirements == [scaffold.PLACEHOLDER] and "requirements.txt" in result.output
+
+
+@pytest.mark.parametrize("direct_url, expected", [
+    ('{"url": "https://github.com/a/giving", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+     "giving @ git+https://github.com/a/giving@abc123"),
+    ('{"url": "https://example.org/giving-1.0-py3-none-any.whl", "archive_info": {}}',
+     "giving @ https://example.org/giving-1.0-py3-none-any.whl"),
+    ('{"url": "file:///home/me/giving", "dir_info": {}}', None),
+    (None, None),  # installed from an index: no direct URL to repeat
+])
+def test_requirement_repeats_where_giving_came_from(monkeypatch, direct_url, expected):
+    from importlib import metadata
+
+    class Dist:
+        def read_text(self, name):
+            return direct_url
+
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist())
+    assert scaffold.giving_requirement() == expected
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path):
