@@ -236,3 +236,91 @@ def _collect_refs(inline: Token, source: str, line: int, links: list[Link], imag
             images.append(ImageRef(src, child.content, line))
             if _is_local(src):
                 child.attrSet("src", MARK_OPEN + _resolve(source, src) + MARK_CLOSE)
+
+
+# -- untrusted text (readers' questions) -------------------------------------------------------------------
+
+_READER_SCHEMES = ("http:", "https:")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+READER_REL = "nofollow ugc noopener"
+
+
+def _reader_link_ok(url: str) -> bool:
+    """Only web links survive: javascript:, data:, vbscript:, mailto: and the rest are left as plain text."""
+    compact = re.sub(r"[\x00-\x20\x7f]", "", url)
+    return not _SCHEME.match(compact) or compact.lower().startswith(_READER_SCHEMES)
+
+
+@lru_cache(maxsize=1)
+def reader_parser() -> MarkdownIt:
+    """CommonMark without raw HTML or headings (a reader's "# Help" is text, not the page's outline);
+    line breaks are kept, since readers type them meaning them."""
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True})
+    md.disable(["heading", "lheading", "html_block", "html_inline"])
+    md.validateLink = _reader_link_ok  # type: ignore[method-assign]
+    return md
+
+
+def _visible(children: list[Token]) -> str:
+    return "".join(c.content if c.type in ("text", "code_inline", "image") else "\n" if "break" in c.type else ""
+                   for c in children)
+
+
+def render_untrusted(text: str, redact) -> tuple[str, str]:
+    """A reader's Markdown -> (HTML, plain text). Links carry rel="nofollow ugc noopener"; images become
+    links (no third-party pixel loads on the page). `redact(str) -> str` hides what must not be published
+    (e-mail addresses): an inline whose visible text it changes, even across emphasis, is replaced by its
+    redacted plain text, and a link whose target it changes loses its target."""
+    md = reader_parser()
+    text = text.replace(MARK_OPEN, "\ufffd").replace(MARK_CLOSE, "\ufffd")
+    tokens = md.parse(text, {})
+    plain: list[str] = []
+    for tok in tokens:
+        if tok.type in ("fence", "code_block"):
+            tok.content = redact(tok.content)
+            plain.append(tok.content.strip("\n"))
+        if tok.type != "inline":
+            continue
+        visible = _visible(tok.children or [])
+        if redact(visible) != visible:
+            tok.children = _text_tokens(redact(visible))
+        children: list[Token] = []
+        dropped = 0  # open links whose target was redacted: their close tokens go too
+        for child in tok.children or []:
+            if child.type == "image":
+                src = str(child.attrGet("src") or "")
+                child = _image_as_link(child, src if redact(src) == src else "")
+                children += child
+                continue
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if redact(href) != href:
+                    dropped += 1
+                    continue
+                child.attrSet("rel", READER_REL)
+            elif child.type == "link_close" and dropped:
+                dropped -= 1
+                continue
+            children.append(child)
+        tok.children = children
+        plain.append(_visible(children).strip())
+    html = md.renderer.render(tokens, md.options, {})
+    return html.strip(), "\n\n".join(p for p in plain if p)
+
+
+def _text_tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    for n, line in enumerate(text.split("\n")):
+        if n:
+            out.append(Token("softbreak", "br", 0))
+        out.append(Token("text", "", 0, content=line))
+    return out
+
+
+def _image_as_link(image: Token, src: str) -> list[Token]:
+    """![alt](src) from a reader: the alt text, linked to the image when its address may be shown."""
+    label = Token("text", "", 0, content=image.content or src or "image")
+    if not src:
+        return [label]
+    return [Token("link_open", "a", 1, attrs={"href": src, "rel": READER_REL}), label,
+            Token("link_close", "a", -1)]

@@ -16,10 +16,12 @@ One file per submission:
     The author's reply, in Markdown.
 
 Trust: the reader's text and name are untrusted. They are written to YAML with the dumper (never by
-string pasting), rendered as escaped plain text (paragraphs and line breaks, no Markdown, no links), and
-reach templates only through Jinja's autoescape or `tojson`. E-mail addresses are never written: the
-form's e-mail field is dropped and anything shaped like an address in the text is replaced. The author's
-reply is trusted Markdown, rendered like a post body.
+string pasting); the question is rendered as Markdown without raw HTML or headings, its links get
+rel="nofollow ugc noopener" and only http(s) targets survive (`markdown.render_untrusted`); the name
+and the plain text reach templates only through Jinja's autoescape or `tojson`. E-mail addresses are
+never written: the form's e-mail field is dropped, and anything shaped like an address in the text
+(also escaped, entity-encoded or "(at)"-spelt ones) is replaced, on import, on parse and after
+rendering. The author's reply is trusted Markdown, rendered like a post body.
 
 Import never overwrites or deletes a file: new files are created with O_EXCL, and a submission whose id
 is already in `content/questions/` is skipped. Spam is kept with `status: spam`.
@@ -40,7 +42,6 @@ import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
@@ -52,7 +53,7 @@ from slugify import slugify
 from generator.config import Config
 from generator.errors import Finding, error, warning
 from generator.frontmatter import SLUG_RE, split, to_datetime
-from generator.markdown import MARKER_RE, render_markdown
+from generator.markdown import MARKER_RE, render_markdown, render_untrusted
 from generator.model import Post, Question, Site, SourceFile
 
 QUESTIONS_DIR = "content/questions/"
@@ -64,13 +65,24 @@ API_URL = "https://api.netlify.com/api/v1"
 STATUSES = ("pending", "answered", "spam", "hidden")
 FIELDS = ("title", "slug", "asked_by", "asked_at", "answered_at", "post", "status", "consent", "submission",
           "spam_reason", "question")
-EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# An address, also when disguised so that Markdown or a browser would show it whole again: escaped
+# (ana\@x.org), entity-encoded (ana&#64;x.org), split by emphasis or invisible characters, full-width,
+# or spelt "ana (at) x (dot) org". The lookbehind keeps a long run of word characters linear.
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"
+_JUNK = r"[*_`~\\\u00ad\u200b-\u200f\u2060\ufeff]{0,4}"
+_AT = (rf"{_JUNK}(?:@|\uff20|\ufe6b|&#0*64;?|&#x0*40;?|&commat;?|[ \t]@[ \t]"
+       rf"|[ \t]?[(\[{{][ \t]*at[ \t]*[)\]}}][ \t]?){_JUNK}")
+_DOT = (rf"{_JUNK}(?:\.|\uff0e|\u3002|&#0*46;?|&#x0*2e;?|&period;?"
+        rf"|[ \t]?[(\[{{][ \t]*dot[ \t]*[)\]}}][ \t]?){_JUNK}")
+EMAIL_RE = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
 EMAIL_REMOVED = "[e-mail removed]"
 _URL_RE = re.compile(r"https?://|www\.|\[url[=\]]|<a\s", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
 _TRUE = {"yes", "on", "true", "1", "y", "checked", "agree", "agreed"}
 LINK_STUFFING = 3  # this many links in one question is spam
+MAX_QUESTION = 5000  # the textarea's maxlength: a longer question did not come through the form
+_SAFE_ID = re.compile(r"[\w.:-]{1,80}")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _EXTRA, _SPAM = "\0extra", "\0spam"  # keys no CSV header or JSON record can collide with by accident
 
@@ -105,7 +117,7 @@ def clean_text(text: str) -> str:
     addresses, no trailing spaces, no leading or trailing blank lines."""
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROL.sub("", text)
-    text = EMAIL_RE.sub(EMAIL_REMOVED, text)
+    text = redact(text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n").strip()
 
 
@@ -116,11 +128,13 @@ def clean_name(name: str) -> str:
     return name[:80].strip()
 
 
-def plain_text_html(text: str) -> str:
-    """Untrusted text as HTML: escaped, blank lines make paragraphs, single line breaks make <br>."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "\n".join("<p>" + "<br>\n".join(escape(line, quote=True) for line in p.strip().split("\n")) + "</p>"
-                     for p in paragraphs)
+def redact(text: str) -> str:
+    return EMAIL_RE.sub(EMAIL_REMOVED, text)
+
+
+def reader_html(text: str) -> tuple[str, str]:
+    """A reader's question (Markdown) -> (safe HTML, plain text), with no e-mail address in either."""
+    return render_untrusted(text, redact)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -213,12 +227,13 @@ def parse_question(source: SourceFile, config: Config) -> tuple[Question | None,
 
     stem = posixpath.splitext(posixpath.basename(path))[0]
     answer = render_markdown(fm.body, path, fm.body_line)
+    text_html, text = reader_html(question)
     lines = dict(fm.lines)
     lines["body"] = fm.body_line
     return Question(
         source=path,
         slug=slug or slug_of(stem),
-        title=shorten(text_of("title"), 160) or title_of(question),
+        title=shorten(text_of("title"), 160) or title_of(text),
         status=status,  # type: ignore[arg-type]
         asked_by=clean_name(text_of("asked_by")) if consent else "",
         asked_at=asked_at,  # type: ignore[arg-type]
@@ -226,8 +241,8 @@ def parse_question(source: SourceFile, config: Config) -> tuple[Question | None,
         post=post,
         consent=bool(consent),
         submission=text_of("submission").strip(),
-        text=question,
-        text_html=plain_text_html(question),
+        text=text,
+        text_html=text_html,
         answer_html=answer.html.strip(),
         answer_text="\n\n".join(p.text.strip() for p in answer.passages if p.text.strip()),
         answer_links=tuple((link.href, link.line) for link in (*answer.links, *answer.images)),
@@ -442,13 +457,13 @@ class Submission:
     spam_reason: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ImportReport:
-    written: list[str] = field(default_factory=list)  # site-relative paths of new files
+    written: tuple[str, ...] = ()  # site-relative paths of new files
     already: int = 0  # submissions already in content/questions/
     other_forms: int = 0  # submissions of another form, ignored
     spam: int = 0  # of the written ones
-    problems: list[str] = field(default_factory=list)  # "row 3: ..." - skipped
+    problems: tuple[str, ...] = ()  # "row 3: ...; skipped"
 
 
 def _norm_key(key: Any) -> str:
@@ -486,13 +501,20 @@ def submission_from(record: Mapping[str, Any], cfg: Settings, spam: bool = False
     when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     if not any(k in fields for k in ("question", "message")):
         raise ValueError('no "question" field')
-    question = clean_text(fields.get("question") or fields.get("message") or "")
+    raw = fields.get("question") or fields.get("message") or ""
+    question = clean_text(raw[: MAX_QUESTION * 4])  # a runaway field is cut before any work on it
+    too_long = len(_LINE_BREAKS.sub("\n", raw).strip()) > MAX_QUESTION
+    if too_long:
+        question = shorten(question, MAX_QUESTION)
     consent = fields.get("consent", "").strip().lower() in _TRUE
     name = fields.get("name") or " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
     post = fields.get("post", "").strip().lower()
     ident = (fields.get("id") or fields.get("submission_id") or "").strip()
-    if not ident:  # a CSV without ids: a stable id from what cannot change
-        ident = "sha256-" + hashlib.sha256(f"{when.isoformat()}\0{question}".encode()).hexdigest()[:24]
+    if ident and not _SAFE_ID.fullmatch(ident):  # an id is written to the file: never free text
+        ident = "sha256-" + hashlib.sha256(ident.encode()).hexdigest()[:24]
+    if not ident:  # a CSV without ids: a stable id from what the reader sent (not from our cleaning of it)
+        sent = _LINE_BREAKS.sub("\n", raw).strip()
+        ident = "sha256-" + hashlib.sha256(f"{when.isoformat()}\0{sent}".encode()).hexdigest()[:24]
     reason = "marked as spam by Netlify" if spam or fields.get("state") == "spam" else ""
     if not reason and fields.get(_norm_key(cfg.honeypot), "").strip():
         reason = "honeypot field filled in"
@@ -500,14 +522,17 @@ def submission_from(record: Mapping[str, Any], cfg: Settings, spam: bool = False
         reason = "empty question"
     if not reason and len(_URL_RE.findall(question)) >= LINK_STUFFING:
         reason = "link stuffing"
+    if not reason and too_long:
+        reason = f"longer than the form allows ({MAX_QUESTION} characters); cut"
     return Submission(id=ident, created_at=when, name=clean_name(name) if consent else "", question=question,
-                      post=post if SLUG_RE.match(post) else None, consent=consent, spam_reason=reason)
+                      post=post if len(post) <= 200 and SLUG_RE.match(post) else None, consent=consent,
+                      spam_reason=reason)
 
 
-def parse_export(text: str, cfg: Settings) -> tuple[list[Submission], list[str], int]:
+def parse_export(text: str, cfg: Settings, suffix: str = "") -> tuple[list[Submission], list[str], int]:
     """Netlify's CSV export or the submissions API's JSON -> (submissions, problems, other forms)."""
     text = text.removeprefix("\ufeff")
-    if text.lstrip().startswith(("[", "{")):
+    if suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
         return _parse_json(text, cfg)
     return _parse_csv(text, cfg)
 
@@ -580,11 +605,17 @@ def _records(items: Iterable[tuple[str, Any]], cfg: Settings) -> tuple[list[Subm
 
 
 class _Dumper(yaml.SafeDumper):
-    """Multi-line text as `|` blocks; PyYAML falls back to quoting whatever a block cannot hold."""
+    """Multi-line text and the question as `|` blocks; PyYAML falls back to quoting what a block cannot hold."""
+
+
+class _Block(str):
+    """Text the dumper writes as a `|` block even on one line: the question, which the author reads."""
 
 
 _Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
                                                              style="|" if "\n" in v else None))
+_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
+_REPLY_HINT = "# Write the reply below the closing ---, in Markdown, and set status: answered.\n"
 
 
 def question_file(sub: Submission) -> str:
@@ -600,9 +631,9 @@ def question_file(sub: Submission) -> str:
         values["spam_reason"] = sub.spam_reason
     values["consent"] = sub.consent
     values["submission"] = sub.id
-    values["question"] = sub.question
+    values["question"] = _Block(sub.question)
     front = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return f"---\n{front}---\n"
+    return f"---\n{front}{'' if sub.spam_reason else _REPLY_HINT}---\n"
 
 
 def existing_submissions(folder: Path) -> set[str]:
@@ -626,13 +657,16 @@ def write_questions(site_root: Path, subs: Iterable[Submission], config: Config,
                     report: ImportReport | None = None) -> ImportReport:
     """Create one file per new submission; never touches an existing file."""
     report = report or ImportReport()
+    written: list[str] = []
+    problems = list(report.problems)
+    already = spam = 0
     folder = site_root / QUESTIONS_DIR
     seen = existing_submissions(folder)
     taken = {slug_of(p.stem) for p in folder.glob("*.md")} if folder.is_dir() else set()
     tz = ZoneInfo(config.timezone)
     for sub in sorted(subs, key=lambda s: (s.created_at, s.id)):
         if sub.id in seen:
-            report.already += 1
+            already += 1
             continue
         day = sub.created_at.astimezone(tz).strftime("%Y-%m-%d")
         stem = f"{day}-{slugify(sub.question, max_length=48, word_boundary=True) or 'question'}"
@@ -651,13 +685,14 @@ def write_questions(site_root: Path, subs: Iterable[Submission], config: Config,
                 continue
             break
         else:  # pragma: no cover - a thousand files of one day and slug
-            report.problems.append(f"submission {sub.id}: no free file name for {stem}; skipped")
+            problems.append(f"submission {sub.id}: no free file name for {stem}; skipped")
             continue
         seen.add(sub.id)
         taken.add(slug_of(name[:-3]))
-        report.written.append(QUESTIONS_DIR + name)
-        report.spam += bool(sub.spam_reason)
-    return report
+        written.append(QUESTIONS_DIR + name)
+        spam += bool(sub.spam_reason)
+    return replace(report, written=report.written + tuple(written), already=report.already + already,
+                   spam=report.spam + spam, problems=tuple(problems))
 
 
 def import_file(site_root: Path, export: Path, config: Config) -> ImportReport:
@@ -668,9 +703,8 @@ def import_file(site_root: Path, export: Path, config: Config) -> ImportReport:
         raise QuestionsError(f"cannot read {export}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise QuestionsError(f"{export} is not UTF-8 text") from None
-    subs, problems, other = parse_export(text, settings(config))
-    report = ImportReport(problems=problems, other_forms=other)
-    return write_questions(site_root, subs, config, report)
+    subs, problems, other = parse_export(text, settings(config), export.suffix)
+    return write_questions(site_root, subs, config, ImportReport(problems=tuple(problems), other_forms=other))
 
 
 # -- pull (the Netlify API) ----------------------------------------------------------------------------
@@ -801,7 +835,7 @@ def pull(site_root: Path, config: Config, token: str, site_id: str = "", api_url
             record = {**record, _SPAM: spam}
         items.append((f"record {n}", record))
     subs, problems, other = _records(items, cfg)
-    return write_questions(site_root, subs, config, ImportReport(problems=problems, other_forms=other))
+    return write_questions(site_root, subs, config, ImportReport(problems=tuple(problems), other_forms=other))
 
 
 # -- list ------------------------------------------------------------------------------------------------

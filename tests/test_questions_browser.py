@@ -12,7 +12,9 @@ from conftest import post
 from generator.fs import write_output
 
 HOSTILE = ("<script>window.__pwned = 1</script> <img src=x onerror=\"window.__pwned = 2\"> "
-           "<a href=\"javascript:window.__pwned = 3\">x</a> </p><svg onload=\"window.__pwned = 4\">")
+           "<a href=\"javascript:window.__pwned = 3\">x</a> </p><svg onload=\"window.__pwned = 4\">\n\n"
+           "[md](javascript:window.__pwned=6) <javascript:window.__pwned=7> ![i](data:image/svg+xml,x) "
+           "[ok](https://ok.example)")
 
 
 @pytest.fixture
@@ -39,7 +41,12 @@ def test_hostile_question_runs_no_script(served, page):
         assert page.evaluate("window.__pwned") is None, path
     page.goto(served + "/questions/q/")
     assert "<script>window.__pwned = 1</script>" in page.locator(".reader-question").inner_text()
-    assert page.locator(".reader-question a, .reader-question img, .reader-question svg").count() == 0
+    assert page.locator(".reader-question img, .reader-question svg").count() == 0
+    links = page.locator(".reader-question a")
+    assert links.count() == 1 and links.get_attribute("href") == "https://ok.example"
+    assert links.get_attribute("rel") == "nofollow ugc noopener"
+    text = page.locator(".reader-question").inner_text()  # the script URLs stayed text, not links
+    assert "[md](javascript:window.__pwned=6)" in text and "<javascript:window.__pwned=7>" in text
 
 
 def test_ask_form_is_accessible_and_validates_without_javascript(served, page):

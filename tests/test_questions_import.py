@@ -3,6 +3,7 @@ idempotently, never overwriting, never writing an e-mail address, keeping spam, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -209,3 +210,104 @@ def test_question_files_round_trip_any_text(question, name):
     assert not EMAIL_RE.search(text.replace("[e-mail removed]", ""))
     assert set(fm.values) <= {"asked_by", "asked_at", "status", "consent", "submission", "question"}
     yaml.safe_load(text.split("---\n")[1])
+
+
+def test_bom_odd_columns_and_line_endings(make_site, tmp_path):
+    export = tmp_path / "odd.csv"
+    export.write_bytes("\ufeffE-Mail , Your Name,Question ,Consent,Created At,POST,Referrer,Id\r\n"
+                       "ana@example.org,Ana,\"Why?\r\nReally?\",on,2026-05-01 10:00:00 UTC,Write-For-One-Reader,"
+                       "https://x.example/,abc-1\r\n".encode("utf-8"))
+    root = make_site({})
+    result = run("questions", "import", str(export), "--site", str(root))
+    assert "Imported 1 new question;" in result.output, result.output
+    [q] = by_submission(root).values()
+    assert q["question"] == "Why?\nReally?" and q["post"] == "write-for-one-reader" and q["consent"] is True
+    assert str(q["asked_at"]).startswith("2026-05-01T10:00")
+    assert "asked_by" not in q  # "Your Name" is not the form's field; nothing is guessed
+    no_email_anywhere(root)
+
+
+def test_json_that_is_not_a_list_of_records(make_site, tmp_path):
+    root = make_site({})
+    for name, text, expected in [("obj.json", '{"a": 1}', "JSON must be a list"),
+                                 ("str.json", '"text"', "JSON must be a list"),
+                                 ("num.json", "42", "JSON must be a list")]:
+        (tmp_path / name).write_text(text, "utf-8")
+        result = run("questions", "import", str(tmp_path / name), "--site", str(root))
+        assert result.exit_code == 1 and expected in result.output, (name, result.output)
+    (tmp_path / "mixed.json").write_text(json.dumps([
+        None, [], "x", {"created_at": "2026-05-01T10:00:00Z"}, {"created_at": "2026-05-01T10:00:00Z", "data": "x"},
+        {"created_at": "2026-05-01T10:00:00Z", "data": {"question": ["one", "two"], "consent": True}, "id": "ok1"},
+    ]), "utf-8")
+    result = run("questions", "import", str(tmp_path / "mixed.json"), "--site", str(root))
+    for n in (1, 2, 3):
+        assert f"record {n}: not an object; skipped" in result.output
+    assert 'record 4: no "question" field; skipped' in result.output
+    assert 'record 5: "data" is not an object; skipped' in result.output
+    assert by_submission(root)["ok1"]["question"] == "one, two"
+
+
+def test_huge_fields_are_cut_and_marked(make_site, tmp_path):
+    import time
+
+    long_question = "word " * 400_000  # 2 MB: no browser sends this through a 5000-character textarea
+    (tmp_path / "big.json").write_text(json.dumps([
+        {"id": "big1", "created_at": "2026-05-01T10:00:00Z", "data": {"question": long_question, "name": "N" * 10_000,
+                                                                      "consent": "yes", "post": "p" * 10_000}},
+        {"id": "x" * 5000 + " <b>ana@example.org</b>", "created_at": "2026-05-02T10:00:00Z",
+         "data": {"question": "Fine?"}},
+    ]), "utf-8")
+    root = make_site({})
+    start = time.perf_counter()
+    result = run("questions", "import", str(tmp_path / "big.json"), "--site", str(root))
+    assert time.perf_counter() - start < 5
+    assert "Imported 2 new questions (1 marked as spam)" in result.output
+    subs = by_submission(root)
+    big = subs["big1"]
+    assert big["status"] == "spam" and big["spam_reason"].startswith("longer than the form allows")
+    assert len(big["question"]) <= 5000 and len(big["asked_by"]) <= 80 and "post" not in big
+    [odd_id] = [k for k in subs if k != "big1"]
+    assert re.fullmatch(r"sha256-[0-9a-f]{24}", odd_id)  # an id that is free text is replaced by its hash
+    assert all(p.stat().st_size < 6000 for p in (root / "content/questions").iterdir())
+    no_email_anywhere(root)
+
+
+def test_the_form_and_the_import_agree_on_the_longest_question():
+    from generator.questions import MAX_QUESTION
+
+    form = (Path(__file__).parents[1] / "themes/default/templates/_ask_form.html").read_text("utf-8")
+    assert f'name="question" rows="6" maxlength="{MAX_QUESTION}"' in form
+
+
+HOSTILE_CSV = (
+    "name,email,question,post,consent,created_at,id\n"
+    '"</script><script>alert(1)</script> ana@example.org",ana@example.org,"Reach me: ana\\@example.org, '
+    'ana&#64;example.org, ana (at) example (dot) org, `ana@example.org`, *ana*@example.org.\n\n'
+    '[me](mailto:ana@example.org) [site](https://x.example/?u=ana@example.org)",a,yes,2026-05-01T10:00:00Z,h1\n'
+    '"Bo <img src=x onerror=alert(1)>",bo@example.net,"<script>alert(2)</script> [x](javascript:alert(3))?",'
+    "a,yes,2026-05-02T10:00:00Z,h2\n"
+)
+
+
+def test_no_email_from_any_submission_reaches_content_or_public(make_site, build_site, tmp_path):
+    """The whole flow with every disguise we know: import, answer, build; then search every file."""
+    from generator.fs import write_output
+    from conftest import post
+
+    (tmp_path / "hostile.csv").write_text(HOSTILE_CSV, "utf-8")
+    root = make_site({"content/posts/a.md": post("A", slug="a")}, root=tmp_path / "site")
+    for export in (tmp_path / "hostile.csv", CSV, JSON):
+        assert run("questions", "import", str(export), "--site", str(root)).exit_code == 0
+    for path in (root / "content/questions").glob("*.md"):  # the author answers everything
+        path.write_text(path.read_text("utf-8").replace("status: pending", "status: answered") + "An answer.\n",
+                        "utf-8")
+    result = build_site(root)
+    assert not [f for f in result.findings if f.severity == "error"], result.findings
+    write_output(root / "public", result.outputs, root)
+    assert list((root / "public/questions").glob("reach-me-*/index.html"))
+    no_email_anywhere(root)
+    for path in root.rglob("*"):  # and no disguised one either
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert not EMAIL_RE.search(text), (path, EMAIL_RE.search(text).group(0))
+            assert "ana" not in text.lower().replace("ana author", "").replace("banana", ""), path

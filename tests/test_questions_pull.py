@@ -201,3 +201,12 @@ def test_pull_never_sends_the_token_to_another_host(api, site):
 def test_unreachable_api_is_an_error(site):
     result = pull(site, "http://127.0.0.1:9/api/v1")
     assert result.exit_code == 1 and "cannot reach" in result.output
+
+
+def test_site_id_from_the_environment(api, make_site, tmp_path):
+    bare = make_site({}, root=tmp_path / "bare")  # no [questions] site_id
+    result = CliRunner().invoke(main, ["questions", "pull", "--site", str(bare), "--api-url", api.url],
+                                env={"NETLIFY_AUTH_TOKEN": TOKEN, "NETLIFY_SITE_ID": "site-1"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert len(files(bare)) == 6
+    assert any(p.startswith("/api/v1/sites/site-1/forms") for p, _ in api.requests)
