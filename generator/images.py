@@ -53,7 +53,7 @@ from generator.model import OgImage, Post, Site
 from generator.site import asset_url
 from generator.theme import ThemeChain, find_theme
 
-VERSION = "1"  # bump when the bytes this module writes change for the same input
+VERSION = "2"  # bump when the bytes this module writes change for the same input
 RASTER_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".png", ".webp", ".gif", ".avif")
 # Pillow's format name -> the file extension of the variants made in "the original format".
 VARIANT_EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png", "AVIF": "avif"}
@@ -73,7 +73,7 @@ class ImageSettings:
     widths: tuple[int, ...] = (480, 960, 1600)
     quality: int = 80
     webp: bool = True
-    sizes: str = "100vw"
+    sizes: str = "(min-width: 38rem) 35.5rem, calc(100vw - 2.5rem)"  # the default theme's column
     max_pixels: int = 89_478_485
     cards: bool = True
     card_fonts: tuple[str, ...] = ()
@@ -172,7 +172,9 @@ def process_image(data: bytes, settings: ImageSettings, want_variants: bool = Tr
 
 def _process(data: bytes, s: ImageSettings, want_variants: bool) -> Processed | Failure:
     im = Image.open(io.BytesIO(data))
-    fmt = im.format or "?"
+    # Phones save JPEGs with a second, smaller picture appended (MPF); Pillow calls them MPO. The first
+    # picture is the photo: treat it as a JPEG (the stripper drops the rest, and its EXIF with it).
+    fmt = "JPEG" if im.format == "MPO" else im.format or "?"
     raw_w, raw_h = im.size
     if raw_w * raw_h > s.max_pixels:
         return Failure(f"has {raw_w}x{raw_h} pixels, more than [images] max_pixels ({s.max_pixels}), like a "
@@ -185,7 +187,7 @@ def _process(data: bytes, s: ImageSettings, want_variants: bool) -> Processed | 
     turned = orientation in (5, 6, 7, 8)
     width, height = (raw_h, raw_w) if turned else (raw_w, raw_h)
 
-    if getattr(im, "is_animated", False):
+    if getattr(im, "is_animated", False) and fmt != "JPEG":
         clean = {"PNG": strip_png, "WEBP": strip_webp}.get(fmt, lambda b: b)(data)
         return Processed(fmt, width, height, True, clean, ())
 
@@ -433,6 +435,7 @@ class Placed:
     size: int
     colour: str
     box: tuple[int, int, int, int]  # left, top, right, bottom
+    rtl: bool = False  # right-aligned, runs drawn from the right (Arabic, Hebrew)
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +456,12 @@ class Fonts:
     def font(self, index: int, size: int) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(io.BytesIO(self.files[index]), size)
 
+    @lru_cache(maxsize=256)
+    def stroke(self, index: int, size: int) -> int:
+        """Pixels of outline that thicken a regular-weight fallback (the CJK font) to sit beside the bold serif."""
+        style = (self.font(max(index, 0), size).getname()[1] or "").lower()
+        return 0 if any(w in style for w in ("bold", "black", "heavy")) else max(1, round(size / 48))
+
     def which(self, ch: str) -> int:
         """Index of the font that draws `ch`; -1 when none does."""
         code = ord(ch)
@@ -462,12 +471,17 @@ class Fonts:
         return -1
 
     def runs(self, text: str) -> tuple[tuple[int, str], ...]:
-        """`text` cut into runs of one font each; spaces and marks stay with the run before them."""
+        """`text` cut into runs of one font each. Spaces, marks, and punctuation or digits the previous font
+        has stay with the run before them, so that Arabic keeps its colon and numbers in one shaped run."""
         runs: list[list] = []
         for ch in text:
             index = self.which(ch)
-            if (ch.isspace() or unicodedata.category(ch).startswith("M")) and runs and index != -1 or \
-                    (runs and index == runs[-1][0]):
+            prev = runs[-1][0] if runs else None
+            if prev is not None and (
+                    index == prev
+                    or (index != -1 and (ch.isspace() or unicodedata.category(ch).startswith("M")))
+                    or (prev >= 0 and unicodedata.bidirectional(ch) not in ("L", "R", "AL")
+                        and ord(ch) in self.coverage[prev])):
                 runs[-1][1] += ch
             else:
                 runs.append([index, ch])
@@ -478,7 +492,7 @@ class Fonts:
                                      and unicodedata.category(ch)[0] not in "CZ"))
 
     def width(self, text: str, size: int) -> float:
-        return sum(self.font(max(i, 0), size).getlength(t) for i, t in self.runs(text))
+        return sum(self.font(max(i, 0), size).getlength(t) + 2 * self.stroke(i, size) for i, t in self.runs(text))
 
     def metrics(self, size: int) -> tuple[int, int]:
         return self.font(0, size).getmetrics()
@@ -535,22 +549,24 @@ def _cmap_table(data: bytes, at: int) -> frozenset[int]:
     return frozenset(codes)
 
 
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+# Scripts written without spaces, where a line may break between any two characters: Han, kana, CJK
+# punctuation and full-width forms. Not Hangul: Korean puts spaces between words and keeps words whole.
+_NO_SPACES = "\u2e80-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef" \
+    "\U00020000-\U0003ffff"
+_CLOSING = "\u3001\u3002\u300d\u300f\u3011\uff01\uff09\uff0c\uff0e\uff1a\uff1b\uff1f"  # never start a line
+_PIECES = re.compile(f"[{_NO_SPACES}][{_CLOSING}]*|[^{_NO_SPACES}]+")
 
 
 def _units(text: str) -> list[tuple[str, bool]]:
     """Where a line may break: between words, and between CJK characters (which use no spaces).
 
-    Each unit is (text, space before it). Words are never cut.
+    Each unit is (text, space before it). Words are never cut; closing punctuation stays with the
+    character before it.
     """
     units: list[tuple[str, bool]] = []
     for word in text.split():
-        first = True
-        for piece in re.findall(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"
-                                r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]*|[^\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
-                                r"\uff00-\uffef\U00020000-\U0003ffff]+", word):
-            units.append((piece, first))
-            first = False
+        for i, piece in enumerate(_PIECES.findall(word)):
+            units.append((piece, i == 0))
     return units
 
 
@@ -569,6 +585,32 @@ def _wrap(units: list[tuple[str, bool]], fonts: Fonts, size: int, width: int) ->
         else:
             lines.append([unit])
     return lines
+
+
+def _is_rtl(text: str) -> bool:
+    """Whether the first letter with a direction is right-to-left (Arabic, Hebrew): such lines align right."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("L", "R", "AL"):
+            return kind != "L"
+    return False
+
+
+def _balance(units: list[tuple[str, bool]], fonts: Fonts, size: int, width: int,
+             lines: list[list[tuple[str, bool]]]) -> list[list[tuple[str, bool]]]:
+    """The same number of lines at the narrowest width that still holds them (what CSS calls `text-wrap:
+    balance`): "Write for / One Reader" rather than "Write for One / Reader"."""
+    if len(lines) < 2:
+        return lines
+    lo, hi = 1, width
+    while lo < hi:
+        mid = (lo + hi) // 2
+        wrapped = _wrap(units, fonts, size, mid)
+        if wrapped is not None and len(wrapped) <= len(lines):
+            hi = mid
+        else:
+            lo = mid + 1
+    return _wrap(units, fonts, size, lo) or lines
 
 
 def _fit_line(text: str, fonts: Fonts, sizes: Sequence[int], width: int) -> tuple[str, int]:
@@ -604,8 +646,10 @@ def layout_card(spec: CardSpec, fonts: Fonts) -> CardLayout:
     def place(text: str, size: int, baseline: int, colour: str) -> Placed:
         ascent, descent = fonts.metrics(size)
         width = round(fonts.width(text, size))
-        return Placed(fonts.runs(text), left, baseline, size, colour, (left, baseline - ascent, left + width,
-                                                                       baseline + descent))
+        rtl = _is_rtl(text)
+        x = right - width if rtl else left
+        return Placed(fonts.runs(text), x, baseline, size, colour, (x, baseline - ascent, x + width,
+                                                                    baseline + descent), rtl)
 
     top = pad
     if kicker:
@@ -623,13 +667,13 @@ def layout_card(spec: CardSpec, fonts: Fonts) -> CardLayout:
     units = _units(title)
     box_w, box_h = right - left, bottom - top
     chosen: tuple[int, list] | None = None
-    for size in range(92, 39, -4):
+    for size in range(92, 47, -4):  # 48 px is the smallest that stays readable in a feed's thumbnail
         wrapped = _wrap(units, fonts, size, box_w)
         if wrapped is not None and len(wrapped) * round(size * 1.2) <= box_h:
-            chosen = (size, wrapped)
+            chosen = (size, _balance(units, fonts, size, box_w, wrapped))
             break
     if chosen is None:  # very long: the smallest size that fits the longest word, then cut at a word
-        size = 40
+        size = 48
         while size > 12 and _wrap(units, fonts, size, box_w) is None:
             size -= 2
         wrapped = _wrap(units, fonts, size, box_w) or [[u] for u in units if fonts.width(u[0], size) <= box_w]
@@ -660,12 +704,13 @@ def render_card(spec: CardSpec, fonts: Fonts) -> bytes:
     draw.rectangle((0, 0, 24, CARD_SIZE[1]), fill=accent)
     for line in layout_card(spec, fonts).lines:
         x = float(line.x)
-        for index, text in line.runs:
-            if index < 0:
-                continue
-            font = fonts.font(index, line.size)
-            draw.text((x, line.baseline), text, font=font, fill=line.colour, anchor="ls")
-            x += font.getlength(text)
+        # Right-to-left lines: runs in reverse, so a Latin word or a number inside Arabic sits where bidi puts it.
+        for index, text in (reversed(line.runs) if line.rtl else line.runs):
+            font, stroke = fonts.font(max(index, 0), line.size), fonts.stroke(index, line.size)
+            if index >= 0:  # characters no font has were kept off the card by `layout_card`
+                draw.text((x + stroke, line.baseline), text, font=font, fill=line.colour, anchor="ls",
+                          stroke_width=stroke, stroke_fill=line.colour)
+            x += font.getlength(text) + 2 * stroke
     buf = io.BytesIO()
     im.save(buf, "PNG", compress_level=6)  # 9 is twice as slow for 5% smaller cards
     return buf.getvalue()
@@ -833,16 +878,22 @@ def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: st
             return site, findings
         chain_fonts = Fonts(fonts)
         colours = _theme_colours(chain)
+        if settings.cards and chain_fonts.missing(config.title):
+            findings.append(warning(f"the social cards' fonts cannot draw {chain_fonts.missing(config.title)!r} from "
+                                    "the site title, so cards leave it off; add a font that covers it to [images] "
+                                    "card_fonts", "site.toml", _key_line(config_text, None, "title"), "images"))
         fonts_key = _digest(*fonts)
         for post in entries:
             if post.source in share or post.image:
                 continue
             spec = CardSpec(post.title, _series_line(post, site), config.title, colours)
-            missing = chain_fonts.missing(spec.title)
-            if missing:
-                findings.append(warning(f"the social card's fonts cannot draw {missing!r} from the title, so the card "
-                                        "leaves the title off; add a font that covers it (e.g. Noto Sans CJK) to "
-                                        "[images] card_fonts", post.source, post.line_of("title"), "images"))
+            for what, text, key in (("title", spec.title, "title"), ("series name", spec.kicker, "series")):
+                missing = chain_fonts.missing(text)
+                if missing:  # never tofu: the card leaves such text off, and says so here
+                    findings.append(warning(
+                        f"the social card's fonts cannot draw {missing!r} from the {what}, so the card leaves the "
+                        f"{what} off; add a font that covers it (such as a Noto font of that script) to [images] "
+                        "card_fonts", post.source, post.line_of(key), "images"))
             key = _digest(VERSION, PIL.__version__, fonts_key, json.dumps(asdict(spec)), "card")
             cards[post.source] = (key, spec)
             blobs = cache.get(key)

@@ -445,3 +445,39 @@ def test_repository_sample_site_builds(build_site):
     result = build_site(root)
     assert not has_errors(result.findings), [f.format() for f in result.findings if f.severity == "error"]
     assert any(p.startswith("cards/") for p in result.outputs)
+
+
+def test_phone_jpeg_with_a_second_picture_is_a_jpeg_without_metadata(make_site, build_site):
+    # Phones append a second picture (MPF); Pillow reads such files as MPO. Each picture carries EXIF and GPS.
+    buf = io.BytesIO()
+    halves((1200, 800)).save(buf, "MPO", save_all=True, append_images=[halves((600, 400))], exif=_exif(),
+                             xmp=b"<x:xmpmeta>" + SECRET + b"</x:xmpmeta>")
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO" and b"SpyCam" in data
+    root = make_site({"content/posts/p.md": post("Phone", body="![phone](phone.jpg)\n"),
+                      "content/posts/phone.jpg": data})
+    result = build_site(root)
+    assert not has_errors(result.findings), [f.format() for f in result.findings]
+    published = [p for p in result.outputs if p.startswith("posts/phone")]
+    assert len(published) == 7  # the clean original; 480, 960 and 1200 in JPEG and WebP
+    for path in published:
+        _metadata_free(result.outputs[path])
+        assert Image.open(io.BytesIO(result.outputs[path])).format in ("JPEG", "WEBP"), path
+    assert not html(result, "p/index.html").select_one("picture img").has_attr("loading")
+
+
+def test_cmyk_becomes_srgb_and_16_bit_png_is_read(make_site, build_site):
+    cmyk, deep = io.BytesIO(), io.BytesIO()
+    Image.new("CMYK", (600, 400), (0, 255, 255, 0)).save(cmyk, "JPEG", exif=_exif())
+    Image.new("I;16", (600, 400), 40000).save(deep, "PNG")
+    root = make_site({"content/posts/p.md": post("Print", body="![c](c.jpg)\n\n![d](d.png)\n"),
+                      "content/posts/c.jpg": cmyk.getvalue(), "content/posts/d.png": deep.getvalue()})
+    result = build_site(root)
+    assert not has_errors(result.findings), [f.format() for f in result.findings]
+    webp = [p for p in result.outputs if re.match(r"posts/c\.\w{10}\.\d+\.webp", p)]
+    assert webp
+    for path in webp:
+        red = Image.open(io.BytesIO(result.outputs[path])).convert("RGB").getpixel((10, 10))
+        assert red[0] > 200 and red[1] < 80 and red[2] < 80, (path, red)
+    grey = [p for p in result.outputs if re.match(r"posts/d\.\w{10}\.\d+\.png", p)]
+    assert grey and all(Image.open(io.BytesIO(result.outputs[p])).mode in ("L", "RGB") for p in grey)

@@ -13,7 +13,8 @@ from generator import images
 from generator.images import CARD_SIZE, CardSpec, Fonts, layout_card, render_card
 from tests.conftest import SITE_TOML, post
 
-FONT = Path(__file__).parent.parent / "themes" / "default" / "fonts" / "DejaVuSerif-Bold.ttf"
+FONTS = Path(__file__).parent.parent / "themes" / "default" / "fonts"
+FONT = FONTS / "DejaVuSerif-Bold.ttf"
 COLOURS = images.DEFAULT_COLOURS
 MARGIN = 64  # nothing is drawn closer than this to the card's edges (the accent bar aside)
 
@@ -25,11 +26,27 @@ TITLES = {
     "greek": "Ο λόγος και η σιωπή: γράφοντας για έναν αναγνώστη",
     "accents": "Œuvres complètes: ça, ñ, ß, Ærøskøbing, İstanbul, Łódź",
     "one-long-word": "Antidisestablishmentarianism" * 3,
+    "chinese": "写给一个读者，而不是写给人群：慢写作的笔记",
+    "japanese": "ひとりの読者のために書く、静かな文章について",
+    "korean": "한 명의 독자를 위해 쓰기: 천천히 쓰는 글에 대하여",
+    "arabic": "اكتب لقارئ واحد، لا للجمهور: الجزء 3",
+    "hebrew": "לכתוב לקורא אחד ולא להמון",
+    "hindi": "एक पाठक के लिए लिखें, भीड़ के लिए नहीं",
+    "thai": "เขียนเพื่อผู้อ่าน หนึ่งคน",
+    "mixed": "Writing 写作 for one reader",
 }
+NO_SPACES = {"chinese", "japanese", "mixed"}  # lines may break between Han and kana characters
+RTL = {"arabic", "hebrew"}
 
 
 @pytest.fixture(scope="module")
 def fonts() -> Fonts:
+    """The default theme's fonts, in the order the build tries them."""
+    return Fonts([p.read_bytes() for p in sorted(FONTS.iterdir()) if p.suffix in (".ttf", ".ttc")])
+
+
+@pytest.fixture(scope="module")
+def serif() -> Fonts:
     return Fonts([FONT.read_bytes()])
 
 
@@ -37,11 +54,17 @@ def spec(title: str, kicker: str = "Defeating the Ego · part 2 of 5") -> CardSp
     return CardSpec(title, kicker, "A blog with a rather long name for a blog", COLOURS)
 
 
-def test_shipped_font_has_a_licence_and_covers_latin_greek_cyrillic(fonts):
-    assert (FONT.parent / "LICENSE.txt").read_text().count("Bitstream Vera") >= 1
+def test_shipped_fonts_have_a_licence_and_cover_the_scripts_of_the_titles(fonts, serif):
+    licence = (FONTS / "LICENSE.txt").read_text()
+    assert "Bitstream Vera" in licence and "SIL Open Font License" in licence and "Apache License" in licence
+    for path in FONTS.iterdir():
+        if path.suffix in (".ttf", ".ttc"):
+            assert path.name in licence, path.name
     text = "".join(TITLES.values()) + "“”‘’–—…·«»€"
     assert fonts.missing(text) == ""
-    assert fonts.missing("中文") == "中文"
+    assert serif.missing(TITLES["latin"] + TITLES["greek"] + TITLES["cyrillic"] + TITLES["accents"]) == ""
+    assert serif.missing("中文") == "中文"
+    assert fonts.missing("தமிழ்") == "தமிழ்", "Tamil is not shipped: the build warns (below)"
 
 
 @pytest.mark.parametrize("name", sorted(TITLES))
@@ -56,13 +79,41 @@ def test_titles_fit_within_bounds_whole_words_no_tofu(name, fonts):
     by_top = sorted(layout.lines, key=lambda l: l.box[1])
     for upper, lower in zip(by_top, by_top[1:]):
         assert upper.box[3] <= lower.box[1] + 2, "lines do not overlap"
-    title_lines = [line for line in layout.lines if line.size == layout.title_size]
-    words = [w for line in title_lines for w in "".join(t for _, t in line.runs).split()]
+    title_lines = ["".join(t for _, t in line.runs) for line in layout.lines if line.size == layout.title_size]
+    if name in NO_SPACES:
+        assert "".join(title_lines).replace(" ", "") == title.replace(" ", "")
+        assert not any(line[0] in "，、：。" for line in title_lines), "closing punctuation never starts a line"
+        return
+    words = " ".join(title_lines).split()
     if words[-1] == "…":
         assert name == "long"
         words = words[:-1]
     assert words == title.split()[:len(words)], "never cut mid-word"
     assert len(words) >= min(len(title.split()), 12)
+    W = CARD_SIZE[0]
+    for line in layout.lines:
+        is_title = line.size == layout.title_size and line.colour == COLOURS[1]
+        assert line.rtl == (is_title and name in RTL)
+        if is_title:
+            edge = line.box[2] if name in RTL else line.box[0]
+            assert edge == (W - 72 if name in RTL else 104), "right-to-left titles align right"
+
+
+def test_lines_are_balanced(fonts):
+    for title in ("Write for One Reader", "Answer the Question You Were Asked", TITLES["latin"]):
+        lines = [line for line in layout_card(spec(title), fonts).lines if line.size > 40]
+        assert len(lines) >= 2
+        widths = [line.box[2] - line.box[0] for line in lines]
+        assert min(widths) > 0.6 * max(widths), (title, widths)
+
+
+def test_regular_fallback_is_thickened_to_match_the_bold_serif(fonts):
+    cjk = fonts.which("写")
+    assert fonts.stroke(0, 92) == 0 and fonts.stroke(fonts.which("ש"), 92) == 0
+    assert fonts.stroke(cjk, 92) >= 2
+    assert fonts.runs("Writing 写作 for") == ((0, "Writing "), (cjk, "写作 "), (0, "for"))
+    arabic = fonts.which("ا")
+    assert fonts.runs("الجزء: 3") == ((arabic, "الجزء: 3"),), "punctuation and digits stay in the shaped run"
 
 
 def test_long_titles_shrink(fonts):
@@ -71,7 +122,7 @@ def test_long_titles_shrink(fonts):
 
 
 def test_nothing_drawn_in_the_margins(fonts):
-    for title in (TITLES["long"], TITLES["cyrillic"], TITLES["one-long-word"]):
+    for title in (TITLES["long"], TITLES["cyrillic"], TITLES["one-long-word"], TITLES["chinese"], TITLES["arabic"]):
         im = Image.open(io.BytesIO(render_card(spec(title), fonts))).convert("RGB")
         assert im.size == CARD_SIZE
         bg = Image.new("RGB", (1, 1), COLOURS[0]).getpixel((0, 0))
@@ -95,8 +146,8 @@ def test_fallback_font_draws_what_the_first_lacks(fonts):
     assert chain.missing("Hello мир") == ""
 
 
-def test_title_without_glyphs_leaves_no_tofu(fonts):
-    layout = layout_card(CardSpec("中文标题：写给一个读者", "", "Site", COLOURS), fonts)
+def test_title_without_glyphs_leaves_no_tofu(serif):
+    layout = layout_card(CardSpec("中文标题：写给一个读者", "", "Site", COLOURS), serif)
     assert layout.missing
     drawn = "".join(t for line in layout.lines for _, t in line.runs)
     assert drawn == "Site", "the card shows the site name instead of boxes"
@@ -152,12 +203,22 @@ def test_card_bytes_are_the_same_across_builds_and_caches(make_site, build_site,
     assert outputs[0] == outputs[1] and len(outputs[0]) == 1
 
 
-def test_non_latin_title_without_a_font_warns(make_site, build_site):
-    root = make_site({"content/posts/a.md": post("中文标题")})
+def test_cjk_title_needs_no_extra_font(make_site, build_site):
+    root = make_site({"content/posts/a.md": post("中文标题：写给一个读者"), "content/posts/b.md": post("한국어 제목")})
     result = build_site(root)
-    (finding,) = [f for f in result.findings if f.rule == "images"]
-    assert finding.severity == "warning" and (finding.location.path, finding.location.line) == ("content/posts/a.md", 2)
-    assert "card_fonts" in finding.message
+    assert not [f for f in result.findings if f.rule == "images"]
+    assert len([p for p in result.outputs if p.startswith("cards/")]) == 2
+
+
+def test_title_in_a_script_no_font_has_warns(make_site, build_site):
+    root = make_site({"content/posts/a.md": post("தமிழ் தலைப்பு"),
+                      "content/posts/b.md": post("Fine", series='"தொடர்"', series_order=1)})
+    result = build_site(root)
+    found = sorted((f.location.path, f.location.line, f.severity, f.message) for f in result.findings
+                   if f.rule == "images")
+    assert [(path, line, severity) for path, line, severity, _ in found] == [
+        ("content/posts/a.md", 2, "warning"), ("content/posts/b.md", 4, "warning")]
+    assert "card_fonts" in found[0][3] and "title" in found[0][3] and "series" in found[1][3]
 
 
 def test_card_fonts_setting_and_cards_off(make_site, build_site):
