@@ -138,8 +138,9 @@ class Redirect:
 class Question:
     """A reader's question from content/questions/ (see generator/questions.py), and the author's reply.
 
-    `text` is the reader's untrusted plain text and `text_html` its escaped paragraphs; `answer_html` is the
-    author's Markdown reply. `url` and `post_source` are set when the site publishes it.
+    `text` is the plain text of the reader's untrusted Markdown and `text_html` its safe rendering (no raw
+    HTML, nofollow links, no e-mail addresses); `answer_html` is the author's Markdown reply. `url` and
+    `post_source` are set when the site publishes it.
     """
 
     source: str

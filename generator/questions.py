@@ -615,7 +615,8 @@ class _Block(str):
 _Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
                                                              style="|" if "\n" in v else None))
 _Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
-_REPLY_HINT = "# Write the reply below the closing ---, in Markdown, and set status: answered.\n"
+_REPLY_HINT = ("# To answer: write the reply below the closing --- in Markdown, then set status: answered\n"
+               "# and answered_at: (today's date).\n")
 
 
 def question_file(sub: Submission) -> str:

@@ -424,7 +424,7 @@ READER_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul"
     ("one\ntwo\n\nthree", "<p>one<br />\ntwo</p>\n<p>three</p>"),
     ("[site](https://ok.example)", f'<p><a href="https://ok.example" rel="{READER_REL}">site</a></p>'),
     ("<https://ok.example>", f'<p><a href="https://ok.example" rel="{READER_REL}">https://ok.example</a></p>'),
-    ("![a cat](https://img.example/cat.png)", f'<p><a href="https://img.example/cat.png" rel="{READER_REL}">a cat</a></p>'),
+    ("![a cat](https://img.example/c.png)", f'<p><a href="https://img.example/c.png" rel="{READER_REL}">a cat</a></p>'),
     ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
     ("[x](data:text/html,hi)", "<p>[x](data:text/html,hi)</p>"),
     ("[x](mailto:someone)", "<p>[x](mailto:someone)</p>"),
