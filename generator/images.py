@@ -188,7 +188,7 @@ def _process(data: bytes, s: ImageSettings, want_variants: bool) -> Processed | 
     width, height = (raw_h, raw_w) if turned else (raw_w, raw_h)
 
     if getattr(im, "is_animated", False) and fmt != "JPEG":
-        clean = {"PNG": strip_png, "WEBP": strip_webp}.get(fmt, lambda b: b)(data)
+        clean = {"PNG": strip_png, "WEBP": strip_webp, "GIF": strip_gif}[fmt](data)
         return Processed(fmt, width, height, True, clean, ())
 
     widths = variant_widths(width, s.widths) if want_variants else ()
@@ -208,7 +208,7 @@ def _process(data: bytes, s: ImageSettings, want_variants: bool) -> Processed | 
     im.info = {}  # nothing from the source travels into an encoder (EXIF, XMP, comments)
 
     if restrip:
-        clean = {"JPEG": strip_jpeg, "PNG": strip_png, "WEBP": strip_webp}.get(fmt, lambda b: b)(data)
+        clean = {"JPEG": strip_jpeg, "PNG": strip_png, "WEBP": strip_webp, "GIF": strip_gif}[fmt](data)
     else:
         clean = _encode(im, VARIANT_EXT[fmt] if fmt != "GIF" else "png", max(s.quality, 90), icc)
 
@@ -340,6 +340,37 @@ def strip_webp(data: bytes) -> bytes:
         i += 8 + size + (size & 1)
     out[4:8] = struct.pack("<I", len(out) - 8)
     return bytes(out)
+
+
+def strip_gif(data: bytes) -> bytes:
+    """The GIF without comments and application blocks (XMP lives in one), looping and frames kept."""
+    if data[:6] not in (b"GIF87a", b"GIF89a"):
+        raise SyntaxError("not a GIF file")
+    flags = data[10]
+    i = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    out = bytearray(data[:i])
+
+    def sub_blocks(at: int) -> int:  # end of a run of sub-blocks, after its 0 terminator
+        while data[at]:
+            at += data[at] + 1
+        return at + 1
+
+    while i < len(data) and data[i] != 0x3B:
+        if data[i] == 0x21:  # extension: label, then sub-blocks
+            end = sub_blocks(i + 2)
+            label, app = data[i + 1], data[i + 3:i + 14]
+            if label not in (0xFE, 0xFF) or app in (b"NETSCAPE2.0", b"ANIMEXTS1.0"):
+                out += data[i:end]
+            i = end
+        elif data[i] == 0x2C:  # image: descriptor, local colour table, LZW size, sub-blocks
+            local = data[i + 9]
+            start = i + 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0)
+            end = sub_blocks(start + 1)
+            out += data[i:end]
+            i = end
+        else:
+            raise SyntaxError(f"unexpected GIF block 0x{data[i]:02x}")
+    return bytes(out + b"\x3b")
 
 
 # -- markup ---------------------------------------------------------------------------------------------------

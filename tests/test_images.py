@@ -481,3 +481,49 @@ def test_cmyk_becomes_srgb_and_16_bit_png_is_read(make_site, build_site):
         assert red[0] > 200 and red[1] < 80 and red[2] < 80, (path, red)
     grey = [p for p in result.outputs if re.match(r"posts/d\.\w{10}\.\d+\.png", p)]
     assert grey and all(Image.open(io.BytesIO(result.outputs[p])).mode in ("L", "RGB") for p in grey)
+
+
+def test_gif_comments_and_xmp_are_stripped_and_animation_kept(make_site, build_site):
+    still, moving = io.BytesIO(), io.BytesIO()
+    halves((300, 200)).convert("P").save(still, "GIF", comment=b"taken at " + SECRET)
+    frames = [halves((40, 30)).convert("P"), halves((40, 30)).rotate(180).convert("P")]
+    frames[0].save(moving, "GIF", save_all=True, append_images=frames[1:], loop=0, duration=50,
+                   comment=b"taken at " + SECRET)
+    root = make_site({"content/posts/p.md": post("Gifs", body="![s](still.gif)\n\n![m](moving.gif)\n"),
+                      "content/posts/still.gif": still.getvalue(), "content/posts/moving.gif": moving.getvalue()})
+    result = build_site(root)
+    assert not has_errors(result.findings)
+    for path in [p for p in result.outputs if p.startswith("posts/")]:
+        assert SECRET not in result.outputs[path], path
+    anim = Image.open(io.BytesIO(result.outputs["posts/moving.gif"]))
+    assert anim.n_frames == 2 and anim.info.get("loop") == 0
+    assert Image.open(io.BytesIO(result.outputs["posts/still.gif"])).tobytes() == \
+        Image.open(io.BytesIO(still.getvalue())).tobytes()
+
+
+def test_bad_front_matter_image_names_its_line(make_site, build_site):
+    root = make_site({"content/posts/c.md": post("Covered", image="cover.jpg"),
+                      "content/posts/cover.jpg": jpeg()[:5000]})
+    (finding,) = errors(build_site(root))
+    assert (finding.location.path, finding.location.line) == ("content/posts/c.md", 4)
+    assert "content/posts/cover.jpg is truncated" in finding.message
+
+
+def test_every_bad_image_is_reported_at_once_and_good_work_is_kept(make_site, build_site, tmp_path, monkeypatch):
+    monkeypatch.setenv("GIVING_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_site({
+        "site.toml": SITE_TOML + "\n[images]\nworkers = 1\n",
+        "content/posts/a.md": post("A", body="![a](a.jpg)\n"), "content/posts/a.jpg": jpeg()[:4000],
+        "content/posts/b.md": post("B", body="Text.\n\n![b](b.png)\n"), "content/posts/b.png": _corrupt_png(),
+        "content/posts/c.md": post("C", body="![c](c.png)\n"), "content/posts/c.png": png((200, 100)),
+    })
+    before = images.WORK.copy()
+    found = errors(build_site(root))
+    assert sorted((f.location.path, f.location.line) for f in found) == [("content/posts/a.md", 5),
+                                                                         ("content/posts/b.md", 7)]
+    assert images.WORK["images"] - before["images"] == 3
+    make_site({"content/posts/a.jpg": jpeg((600, 300)), "content/posts/b.png": png((300, 200))}, root)
+    before = images.WORK.copy()
+    result = build_site(root)
+    assert not has_errors(result.findings)
+    assert images.WORK["images"] - before["images"] == 2, "the good image came from the cache"
