@@ -471,3 +471,9 @@ def test_a_long_run_of_text_is_redacted_in_linear_time():
     for run in ("a" * 200_000, "a." * 100_000, "a@" * 100_000, "*" * 200_000 + "@"):
         clean_text(run)
     assert time.perf_counter() - start < 2
+
+
+def test_the_sample_sites_questions_hold_no_email_address():
+    folder = Path(__file__).parents[1] / "content/questions"
+    for path in folder.glob("*"):
+        assert not EMAIL_RE.search(path.read_text("utf-8")), path
