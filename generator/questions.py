@@ -497,7 +497,7 @@ def submission_from(record: Mapping[str, Any], cfg: Settings, spam: bool = False
     try:
         when = datetime.fromisoformat(created.strip().replace("Z", "+00:00").replace(" UTC", "+00:00"))
     except ValueError:
-        raise ValueError(f"created_at {created[:40]!r} is not a date") from None
+        raise ValueError(f"created_at {redact(created[:40])!r} is not a date") from None  # CI logs are public too
     when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     if not any(k in fields for k in ("question", "message")):
         raise ValueError('no "question" field')

@@ -238,6 +238,7 @@ def test_json_that_is_not_a_list_of_records(make_site, tmp_path):
     (tmp_path / "mixed.json").write_text(json.dumps([
         None, [], "x", {"created_at": "2026-05-01T10:00:00Z"}, {"created_at": "2026-05-01T10:00:00Z", "data": "x"},
         {"created_at": "2026-05-01T10:00:00Z", "data": {"question": ["one", "two"], "consent": True}, "id": "ok1"},
+        {"created_at": "ana@example.org", "data": {"question": "shifted columns?"}},
     ]), "utf-8")
     result = run("questions", "import", str(tmp_path / "mixed.json"), "--site", str(root))
     for n in (1, 2, 3):
@@ -245,6 +246,8 @@ def test_json_that_is_not_a_list_of_records(make_site, tmp_path):
     assert 'record 4: no "question" field; skipped' in result.output
     assert 'record 5: "data" is not an object; skipped' in result.output
     assert by_submission(root)["ok1"]["question"] == "one, two"
+    assert "record 7: created_at '[e-mail removed]' is not a date" in result.output  # not even in the log
+    assert "@" not in result.output
 
 
 def test_huge_fields_are_cut_and_marked(make_site, tmp_path):
