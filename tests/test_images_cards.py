@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from bs4 import BeautifulSoup
 from PIL import Image
 
@@ -232,3 +233,17 @@ def test_card_fonts_setting_and_cards_off(make_site, build_site):
     result = build_site(root)
     assert not any(p.startswith("cards/") for p in result.outputs)
     assert b"og:image" not in result.outputs["a/index.html"]
+
+
+SCRIPTS = "abcdefghij KLMNOP αβγδ абвгд 写作读者人群 ひらがな 한국어 مرحبا שלום हिन्दी ไทย 0123 ,.:;!?—“”"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(alphabet=SCRIPTS, min_size=1, max_size=160).filter(str.strip),
+       kicker=st.sampled_from(["", "Defeating the Ego · part 2 of 5", "Серия · part 1 of 3"]))
+def test_any_title_stays_inside_the_card(fonts, title, kicker):
+    layout = layout_card(CardSpec(title, kicker, "A blog", COLOURS), fonts)
+    assert layout.missing == ""
+    W, H = CARD_SIZE
+    for left, top, right, bottom in (line.box for line in layout.lines):
+        assert MARGIN <= left <= right <= W - MARGIN and MARGIN <= top <= bottom <= H - MARGIN, title
