@@ -1,27 +1,37 @@
-"""The build pipeline, read top to bottom: read -> parse -> assemble -> render -> write.
+"""The build pipeline, read top to bottom: read -> parse -> assemble -> check -> images -> render.
 
-`build()` returns a `BuildResult` (output bytes and findings) and writes nothing; the CLI and the
+`build()` returns a `BuildResult` (output bytes and findings) and writes no output; the CLI and the
 server write it only when there are no errors, so a failed build never touches the output folder.
+Unless told not to, it reuses the build cache (generator/cache.py): unchanged files are not parsed
+again, unchanged posts not checked again, an unchanged site not rendered again, and when no input at
+all changed the last result is returned whole. Every reuse is keyed by the inputs that produced it, so
+the result is always byte for byte what a clean build gives.
 """
 
 from __future__ import annotations
 
-
-from dataclasses import dataclass, field
+import hashlib
+import pickle
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
+from generator import __version__
+from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_state, dumps, file_key,
+                             load_outputs, load_state, parse_key, post_key, site_key, state_names, theme_key)
 from generator.checks import run_checks
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
 from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
-from generator.fs import read_sources, write_output
-from generator.images import process_site as process_images
+from generator.fs import read_cache_file, read_sources, read_tree, write_cache_file
 from generator.model import BuildResult
+from generator.parallel import check_site, parse_all
 from generator.questions import attach as attach_questions, is_question_file, parse_questions, unanswered
-from generator.render import render, theme_assets
-from generator.site import BuildOptions, assemble
+from generator.site import BuildOptions, _published, assemble
 from generator.theme import load_chain
+
+PACKAGE = Path(__file__).parent
 
 
 @dataclass
@@ -42,9 +52,12 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 
 
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
-          parse: Callable[..., tuple] = parse_post, check: Callable[..., list] = run_checks) -> BuildResult:
-    """`parse` and `check` default to `parse_post` and `run_checks`; the preview server passes a per-file
-    parse cache, and runs the checks itself after the page is up."""
+          parse: Callable[..., tuple] = parse_post, check: Callable[..., list] = run_checks,
+          cache: bool = True, site_needed: bool = True) -> BuildResult:
+    """`parse` and `check` default to `parse_post` and `run_checks`, which then run in parallel and
+    through the build cache; the preview server passes its own per-file parse memo, and runs the checks
+    itself after the page is up. `cache=False` is a clean build that neither reads nor writes the cache.
+    With `site_needed=False` (the CLI) an unchanged site returns its last outputs without `site`."""
     progress = progress or Progress()
     try:
         config, config_text = load_config(site_root)
@@ -60,17 +73,41 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
               and not is_question_file(s.path)}
     progress.start(len(markdown) * 2)
 
+    # the cache: what this build may reuse, and the key of the whole build
+    cached = parse is parse_post and check is run_checks
+    code = code_key(__version__, (data for _, data in read_tree([PACKAGE], (".py",))))
+    state_file, outputs_file = state_names(site_root)
+    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
+    keys = parse_key(code, config_text)
+    file_keys = [file_key(keys, s.path, s.data) for s in markdown]
+    theme = theme_key(read_tree([chain.site_templates, *(t.root for t in chain.themes)]))
+    whole = _whole_key(keys, theme, sources, file_keys, state, options)
+    questions, question_findings = parse_questions(question_files, config)
+    question_findings += unanswered(questions, config, options.now)  # depends on the day: never cached
+    if cache and cached and not site_needed and whole and state.quick[0] == whole:
+        reused = load_outputs(read_cache_file(site_root, outputs_file), state.outputs_key)
+        if reused is not None:
+            return BuildResult(reused[0], tuple(sorted_findings([*pickle.loads(state.quick[1]), *question_findings])))
+
+    def finish(result: BuildResult) -> BuildResult:
+        if cache and cached:
+            write_cache_file(site_root, state_file, dump_state(state))
+        return result
+
     # parse
     findings: list[Finding] = []
+    if cached:
+        results = parse_all(markdown, file_keys, config, parse, state, progress.advance)
+    else:
+        results = [parse(source, config) for source in markdown]
+        for _ in markdown:
+            progress.advance()
     posts = []
-    for source in markdown:
-        post, problems = parse(source, config)
+    for post, problems in results:
         findings += problems
         if post:
             posts.append(post)
-        progress.advance()
-    questions, problems = parse_questions(question_files, config)
-    findings += problems + unanswered(questions, config, options.now)
+    findings += question_findings
 
     # assemble
     site, problems = assemble(posts, assets, config, options)
@@ -79,21 +116,61 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     findings += problems
 
     # check (editorial checks on what is published; warnings never stop a build)
-    findings += check(site, config_text)
+    key_of = dict(zip((s.path for s in markdown), file_keys))
+    if cached:
+        post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
+        findings += check_site(site, config_text, state, post_keys, site_key(keys, site, post_keys))
+    else:
+        findings += check(site, config_text)
     if has_errors(findings):
-        return BuildResult({}, tuple(sorted_findings(findings)), site)
+        return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
 
     # images: metadata stripped, variants and social cards (Pillow, cached in .giving-cache/)
+    from generator.images import process_site as process_images  # Pillow loads only when a build gets here
+
     site, problems = process_images(site, chain, site_root, config_text)
     findings += problems
     if has_errors(findings):
-        return BuildResult({}, tuple(sorted_findings(findings)), site)
+        return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
 
-    # render
-    outputs, problems = render(site, chain, site_root, theme_assets(chain), progress.advance)
-    findings += problems
+    # render (or reuse the last outputs, when nothing that reaches a template changed)
+    from generator.render import render, theme_assets
+
+    post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
+    render_key = site_key(keys, site, post_keys, ("theme", theme))
+    reused = load_outputs(read_cache_file(site_root, outputs_file), render_key) \
+        if cache and cached and state.outputs_key == render_key else None
+    if reused is not None:
+        outputs, rendered_findings = reused
+        state.hits += 1
+    else:
+        outputs, rendered_findings = render(site, chain, site_root, theme_assets(chain), progress.advance)
+        outputs = dict(sorted(outputs.items()))
+        if cache and cached and not has_errors(rendered_findings):
+            write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))
+            state.outputs_key = render_key
+    findings += rendered_findings
     if has_errors(findings):
-        return BuildResult({}, tuple(sorted_findings(findings)), site)
-    return BuildResult(dict(sorted(outputs.items())), tuple(sorted_findings(findings)), site)
+        return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
+    final = sorted_findings(findings)
+    if whole is None:  # the metadata this build parsed makes the next whole key computable
+        whole = _whole_key(keys, theme, sources, file_keys, state, options)
+    if whole and state.outputs_key == render_key:
+        quiet = set(question_findings)
+        state.quick = (whole, dumps([f for f in final if f not in quiet]))
+    return finish(BuildResult(outputs, tuple(final), site))
 
 
+def _whole_key(keys: str, theme: str, sources, file_keys: list[str], state: BuildState,
+               options: BuildOptions) -> str | None:
+    """Every input of a build: each file's bytes, the theme, the generator, and which posts today's date
+    and the flags publish (from each file's cached metadata; None while some file has none)."""
+    published = []
+    for key in file_keys:
+        if key not in state.meta:
+            return None
+        meta = state.meta[key]
+        published.append("-" if meta is None else
+                         "1" if _published(SimpleNamespace(kind=meta[0], draft=meta[1], date=meta[2]), options) else "0")
+    files = [part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())]
+    return digest(keys, theme, f"{options.drafts}{options.future}", "".join(published), *files)

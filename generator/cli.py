@@ -44,7 +44,8 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="A clean build: neither read nor update .giving-cache/.")
+def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict: bool, no_cache: bool) -> None:
     """Build the site into the output folder, replacing it only if the build succeeds."""
     from generator.build import Progress, build as run_build
     from generator.fs import write_output
@@ -55,7 +56,7 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     options = BuildOptions(now=datetime.now(timezone.utc), drafts=drafts, future=future)
     started = time.perf_counter()
     with _progress_bar() as progress:
-        result = run_build(site_root, options, progress)
+        result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False)
     findings = result.findings
     echo_findings(findings)
     failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))

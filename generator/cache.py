@@ -1,0 +1,190 @@
+"""What the build cache remembers between builds, how it is keyed, and when it may be trusted.
+
+The cache lives in `.giving-cache/` (fs.py does its file I/O; images.py keeps its own content-addressed
+entries there through `fs.Cache`). This module owns the build state beside them: parsed posts, each
+post's check findings, the site-wide checks, and the outputs of the last build. Every entry is keyed by
+what produced it, never by time:
+
+- a parsed file by its path and bytes, the site.toml text and the generator's code (`code_key`);
+- a post's check findings by that file key plus what assembly changed (URL, resolved HTML);
+- the outputs by all of the above for every post, plus the theme's files and the site's assets.
+
+A key that matches can only come from the same inputs, so a hit is always what a clean build would
+produce. Anything wrong with the state file (missing, truncated, another format or version, not a
+pickle at all) makes a cold cache, never an error. The file is written by this generator for this site;
+like the site's own files, whoever can write it can run code, so it is never read from elsewhere.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable
+
+from generator import model
+
+FORMAT = 3  # bump when the shape of the state changes
+MAGIC = b"giving-build-state\n"
+STATE_FILE = "build/state-{site}.pickle"
+OUTPUTS_FILE = "build/outputs-{site}.pickle"
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))  # length-prefixed, so ("ab", "c") != ("a", "bc")
+        h.update(data)
+    return h.hexdigest()
+
+
+# -- pickling ----------------------------------------------------------------------------------------------
+# Posts cross process boundaries (the parse pool) and land in the state file. Mapping proxies cannot be
+# pickled by default, and slotted dataclasses pickle through a slow generic path; these reducers fix both.
+
+def _proxy(items: dict) -> MappingProxyType:
+    return MappingProxyType(items)
+
+
+def _register(cls: type) -> None:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    copyreg.pickle(cls, lambda obj: (cls, tuple(getattr(obj, n) for n in names)))
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (_proxy, (dict(proxy),)))
+for _cls in (model.Post, model.Passage, model.Heading, model.Link, model.ImageRef, model.OgImage):
+    _register(_cls)
+
+
+def dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# -- keys --------------------------------------------------------------------------------------------------
+
+def code_key(version: str, code: Iterable[bytes]) -> str:
+    """The generator's identity: its version and the bytes of its modules, so an upgrade or a local edit
+    to the generator invalidates everything it might have computed differently."""
+    return digest(str(FORMAT), version, *code)
+
+
+def parse_key(code: str, config_text: str) -> str:
+    """Everything besides the file itself that a parse depends on."""
+    return digest(code, config_text)
+
+
+def file_key(parse: str, path: str, data: bytes) -> str:
+    return digest(parse, path, data)
+
+
+def post_key(file: str, post: model.Post) -> str:
+    """A post after assembly and images: its file key plus every field a later stage may have set.
+
+    The fields left out (passages, toc, links, images, lines, comments, checks) are set by parse alone,
+    so the file key already covers them; the rest is cheap to hash."""
+    og = post.og_image
+    return digest(file, post.url, post.html, post.summary_html, post.title, post.description, post.slug,
+                  repr((post.date, post.updated, post.draft, post.tags, post.series, post.series_order,
+                        post.aliases, post.image, post.image_alt, post.words, post.reading_minutes,
+                        og and (og.url, og.width, og.height, og.alt))))
+
+
+def site_key(parse: str, site: model.Site, post_keys: dict[str, str], extra: Iterable[bytes | str] = ()) -> str:
+    """The whole assembled site: every post's key in order, the lists built from them, the assets."""
+    parts: list[bytes | str] = [parse, "posts", *(post_keys[p.source] for p in site.posts),
+                                "pages", *(post_keys[p.source] for p in site.pages),
+                                dumps((site.tags, site.series, site.redirects, site.questions,
+                                       sorted((k, tuple(v)) for k, v in site.questions_by_post.items())))]
+    for path in sorted(site.assets):
+        parts += [path, hashlib.sha256(site.assets[path]).digest()]
+    return digest(*parts, *extra)
+
+
+def theme_key(files: Iterable[tuple[str, bytes]]) -> str:
+    """Templates and static files of the theme chain (and the site's own templates/)."""
+    return digest(*(part for name, data in files for part in (name, data)))
+
+
+# -- the state -------------------------------------------------------------------------------------------
+
+@dataclass
+class BuildState:
+    """What one build leaves for the next. Values are pickled bytes, unpickled only when used, so a
+    build that changes one post never pays to load the other thousands."""
+
+    code: str = ""
+    parsed: dict[str, bytes] = field(default_factory=dict)  # file key -> pickled (Post | None, findings)
+    checked: dict[str, bytes] = field(default_factory=dict)  # post key -> pickled findings of that post
+    site_checked: dict[str, bytes] = field(default_factory=dict)  # site key -> pickled site-wide findings
+    outputs_key: str = ""  # the render key of the outputs file saved beside this state
+    meta: dict[str, tuple] = field(default_factory=dict)  # file key -> (kind, draft, date): what publishing needs
+    quick: tuple[str, bytes] = ("", b"")  # (whole-build key, pickled findings) of the last good build
+    hits: int = 0  # how many entries this build reused (tests and the CLI read it)
+
+    def get(self, table: str, key: str) -> Any | None:
+        blob = getattr(self, table).get(key)
+        if blob is None:
+            return None
+        try:
+            value = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            getattr(self, table).pop(key, None)
+            return None
+        self.hits += 1
+        return value
+
+
+def state_names(site_root: Path) -> tuple[str, str]:
+    """File names, per site: tests (and CI) share one cache folder among many sites."""
+    site = digest(str(site_root.resolve()))[:16]
+    return STATE_FILE.format(site=site), OUTPUTS_FILE.format(site=site)
+
+
+def load_state(blob: bytes | None, code: str) -> BuildState:
+    """The state in `blob` if it is whole and was written by this very generator; else an empty one."""
+    if not blob or not blob.startswith(MAGIC):
+        return BuildState(code)
+    try:
+        stored = pickle.loads(blob[len(MAGIC):])
+        if not isinstance(stored, dict) or stored.get("code") != code:
+            return BuildState(code)
+        tables = {name: stored[name] for name in ("parsed", "checked", "site_checked", "meta")}
+        if not all(isinstance(t, dict) for t in tables.values()) or not isinstance(stored["outputs_key"], str):
+            return BuildState(code)
+        quick = stored["quick"]
+        if not (isinstance(quick, tuple) and len(quick) == 2 and isinstance(quick[0], str)
+                and isinstance(quick[1], bytes)):
+            return BuildState(code)
+        return BuildState(code, outputs_key=stored["outputs_key"], quick=quick, **tables)
+    except Exception:  # noqa: BLE001 - truncated, foreign or damaged: start cold
+        return BuildState(code)
+
+
+def dump_state(state: BuildState) -> bytes:
+    return MAGIC + dumps({"code": state.code, "parsed": state.parsed, "checked": state.checked,
+                          "site_checked": state.site_checked, "outputs_key": state.outputs_key,
+                          "meta": state.meta, "quick": state.quick})
+
+
+def load_outputs(blob: bytes | None, key: str) -> tuple[dict[str, bytes], tuple] | None:
+    """The outputs and render findings saved under `key`, or None."""
+    if not key or not blob or not blob.startswith(MAGIC):
+        return None
+    try:
+        stored_key, outputs, findings = pickle.loads(blob[len(MAGIC):])
+        if stored_key != key or not isinstance(outputs, dict):
+            return None
+        if not all(isinstance(k, str) and isinstance(v, bytes) for k, v in outputs.items()):
+            return None
+        return outputs, tuple(findings)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def dump_outputs(key: str, outputs: dict[str, bytes], findings: Iterable) -> bytes:
+    return MAGIC + dumps((key, outputs, tuple(findings)))

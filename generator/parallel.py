@@ -1,0 +1,140 @@
+"""Spread the per-post stages over the machine's cores, and reuse what the build cache already knows.
+
+Parsing and the per-post editorial checks are pure functions of one post, so they split cleanly across
+processes. Workers are forked: they inherit the loaded modules and the build's data, so a task is just
+an index into a list the worker already holds ("send paths, not big objects"), and only the results
+travel back, pickled. Forking is avoided when this process runs other threads (the preview server),
+where a fork could inherit a held lock, and for small batches, where starting workers costs more than
+it saves; then the same functions run here, one after another.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from typing import Any, Callable, Sequence
+
+from generator.cache import BuildState, dumps
+from generator.config import Config
+from generator.errors import Finding
+from generator.model import Post, Site, SourceFile
+
+PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
+
+_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers work on
+
+
+def workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _run_chunk(bounds: tuple[int, int]) -> bytes:
+    assert _job is not None
+    func, items = _job
+    return dumps([func(items[i]) for i in range(*bounds)])
+
+
+def map_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None) -> list[Any]:
+    """`[func(item) for item in items]`, computed by forked workers when that pays. `func` and the items
+    reach the workers through the fork; each worker returns one pickled list per chunk."""
+    global _job
+    count = count or workers()
+    if len(items) < PARALLEL_FROM or count < 2 or threading.active_count() > 1:
+        return [func(item) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # A few chunks per worker: large enough to pay for pickling, small enough to balance the load.
+    size = max(1, -(-len(items) // (count * 4)))
+    chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _job = (func, items)
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+            results: list[Any] = []
+            for blob in pool.map(_run_chunk, chunks):
+                results += pickle.loads(blob)
+    finally:
+        _job = None
+    return results
+
+
+# -- parse ----------------------------------------------------------------------------------------------
+
+def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config, parse: Callable[..., tuple],
+              state: BuildState, advance: Callable[[], None] = lambda: None) -> list[tuple]:
+    """(post or None, findings) for every source, in order; `keys` are their file keys. Cached results
+    are reused; the rest are parsed in parallel and stored in `state` (which keeps only current files)."""
+    results: list[tuple | None] = [state.get("parsed", key) for key in keys]
+    todo = [i for i, result in enumerate(results) if result is None]
+    fresh = map_forked(lambda i: parse(sources[i], config), todo)
+    for i, result in zip(todo, fresh):
+        results[i] = result
+    state.parsed = {key: state.parsed.get(key) or dumps(result) for key, result in zip(keys, results)}
+    state.meta = {key: (post.kind, post.draft, post.date) if post else None
+                  for key, (post, _) in zip(keys, results)}  # type: ignore[misc]
+    for _ in sources:
+        advance()
+    return results  # type: ignore[return-value]
+
+
+# -- checks ---------------------------------------------------------------------------------------------
+
+def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[str, str], site_key: str) -> list[Finding]:
+    """The findings `checks.run.run_checks` gives (tests assert they agree), with each post's rules run
+    in parallel and reused from the cache while the post, its settings and the generator are unchanged.
+    Settings, suppressions and the site-wide rules run here: they are cheap, and site rules need them."""
+    from generator.checks.registry import RULES
+    from generator.checks.run import _apply, _crash, _defaults, settings_for
+    from generator.checks.settings import post_settings, suppressions
+
+    site_wide, findings = settings_for(site.config, config_text)
+    known, defaults = list(RULES), _defaults()
+    entries = (*site.posts, *site.pages)
+    per_post, quiet = {}, {}
+    for post in entries:
+        settings, problems = post_settings(post, site_wide, defaults)
+        findings += problems
+        quiet[post.source], problems = suppressions(post, known)
+        findings += problems
+        per_post[post.source] = settings
+    post_rules = [r for r in RULES.values() if r.scope == "post"]
+
+    def check_post(post: Post) -> list[Finding]:
+        settings, found = per_post[post.source], []
+        for rule in post_rules:
+            if post.kind not in rule.kinds or not settings.enabled(rule.id):
+                continue
+            try:
+                found += filter(None, (_apply(f, settings, quiet[post.source]) for f in rule.func(post, settings)))
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the rest
+                found.append(_crash(rule.id, post.source, exc))
+        return found
+
+    cached = {p.source: state.get("checked", post_keys[p.source]) for p in entries}
+    todo = [p for p in entries if cached[p.source] is None]
+    for post, found in zip(todo, map_forked(check_post, todo)):
+        cached[post.source] = found
+    checked = {}
+    for post in entries:
+        findings += cached[post.source]
+        checked[post_keys[post.source]] = state.checked.get(post_keys[post.source]) or dumps(cached[post.source])
+    state.checked = checked
+
+    site_found = state.get("site_checked", site_key)
+    if site_found is None:
+        site_found = []
+        for rule in (r for r in RULES.values() if r.scope == "site"):
+            try:
+                for finding in rule.func(site, per_post):
+                    path = finding.location.path
+                    kept = _apply(finding, per_post[path], quiet[path]) if path in per_post else finding
+                    if kept:
+                        site_found.append(kept)
+            except Exception as exc:  # noqa: BLE001
+                site_found.append(_crash(rule.id, "site.toml", exc))
+    state.site_checked = {site_key: dumps(site_found)}
+    return findings + site_found

@@ -1,0 +1,160 @@
+"""The build cache is never trusted blindly and never fatal; the output folder is replaced safely.
+
+A truncated, foreign, damaged or other-version cache gives a cold build with the clean result. The
+parallel checks agree with `run_checks`. Writing the output keeps unchanged files (same inode), skips
+a write when nothing changed, and a write that fails leaves the previous output as it was.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from generator import cache
+from generator.build import build
+from generator.checks import run_checks
+from generator.errors import sorted_findings
+from generator.fs import MARKER, cache_root, write_output
+from generator.site import BuildOptions
+
+from conftest import NOW, post
+
+OPTIONS = BuildOptions(now=NOW)
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    return make_site({
+        "content/posts/a.md": post("A", body="Hello you. See [b](b.md).\n", tags="[x]"),
+        "content/posts/b.md": post("B", "2026-01-02", "I think I am great! Great! Great!\n"),
+        "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n",
+    })
+
+
+def state_path(root: Path) -> Path:
+    return cache_root(root) / cache.state_names(root)[0]
+
+
+def outputs_path(root: Path) -> Path:
+    return cache_root(root) / cache.state_names(root)[1]
+
+
+def clean(root: Path):
+    result = build(root, OPTIONS, cache=False)
+    return dict(result.outputs), result.findings
+
+
+def incremental(root: Path):
+    result = build(root, OPTIONS, site_needed=False)
+    return dict(result.outputs), result.findings
+
+
+def test_a_second_build_reuses_the_cache(site):
+    incremental(site)
+    assert state_path(site).is_file() and outputs_path(site).is_file()
+    assert incremental(site) == clean(site)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],  # truncated mid-write (by something other than us)
+    lambda data: b"",
+    lambda data: b"not a pickle at all",
+    lambda data: cache.MAGIC + b"\x80\x05garbage",
+    lambda data: cache.MAGIC + pickle.dumps({"code": "another version"}),
+    lambda data: cache.MAGIC + pickle.dumps(["a", "list"]),
+])
+def test_damaged_state_is_rebuilt_not_fatal(site, damage):
+    incremental(site)
+    for path in (state_path(site), outputs_path(site)):
+        path.write_bytes(damage(path.read_bytes()))
+    (site / "content/posts/a.md").write_text(post("A2", body="Changed for you.\n"), "utf-8")
+    assert incremental(site) == clean(site)
+    assert incremental(site) == clean(site)  # and the rebuilt cache is good again
+
+
+def test_state_of_another_generator_version_is_ignored(site, monkeypatch):
+    incremental(site)
+    monkeypatch.setattr("generator.build.__version__", "99.0")
+    (site / "content/posts/b.md").write_text(post("B", "2026-01-02", "Calm now.\n"), "utf-8")
+    assert incremental(site) == clean(site)
+
+
+def test_damaged_entries_are_misses(site):
+    incremental(site)
+    raw = pickle.loads(state_path(site).read_bytes()[len(cache.MAGIC):])
+    for table in ("parsed", "checked", "site_checked"):
+        raw[table] = {key: b"\x80\x05broken" for key in raw[table]}
+    raw["quick"] = ("", b"")
+    state_path(site).write_bytes(cache.MAGIC + pickle.dumps(raw))
+    outputs_path(site).write_bytes(b"broken")
+    assert incremental(site) == clean(site)
+
+
+def test_outputs_of_another_site_state_are_not_reused(site):
+    incremental(site)
+    blob = outputs_path(site).read_bytes()
+    (site / "content/posts/a.md").write_text(post("A", body="New words for you.\n"), "utf-8")
+    incremental(site)
+    outputs_path(site).write_bytes(blob)  # stale outputs under the new state: their key no longer matches
+    assert incremental(site) == clean(site)
+
+
+def test_deleting_the_cache_is_safe(site):
+    incremental(site)
+    state_path(site).unlink()
+    outputs_path(site).unlink()
+    assert incremental(site) == clean(site)
+
+
+def test_parallel_checks_agree_with_run_checks(make_site):
+    files = {f"content/posts/p{i}.md": post(f"Post {i}", f"2026-01-{i + 1:02d}",
+                                           "I think I know. We did it! Wow! Great!\n\n> A long quote with no source "
+                                           "at all, which somebody must have said once upon a time.\n"
+                                           f"\nSee [the next](p{(i + 1) % 30}.md) and [here](https://example.org).\n"
+                                           "<!-- giving-disable shouting -->\nLoud! Loud! Loud!\n",
+                                           series="Long walk" if i % 3 == 0 else '""',
+                                           checks="{reader-focus: off}" if i % 4 == 0 else "{}")
+             for i in range(30)}  # enough posts for the checks to run in worker processes
+    root = make_site(files)
+    result = build(root, OPTIONS, cache=False)
+    site = result.site
+    expected = sorted_findings(run_checks(site, (root / "site.toml").read_text("utf-8")))
+    built = build(root, OPTIONS)
+    assert [f for f in built.findings if f.rule not in ("build",)] == \
+        [f for f in sorted_findings([*expected, *result.findings]) if f.rule not in ("build",)]
+    assert built.findings == result.findings
+
+
+# -- the output folder ------------------------------------------------------------------------------------
+
+def test_unchanged_files_are_kept_not_rewritten(tmp_path):
+    out = tmp_path / "public"
+    assert write_output(out, {"a.html": b"A", "d/b.html": b"B"}, tmp_path) == 2
+    inode = (out / "a.html").stat().st_ino
+    assert write_output(out, {"a.html": b"A", "d/b.html": b"B2", "c.html": b"C"}, tmp_path) == 2
+    assert (out / "a.html").stat().st_ino == inode
+    assert (out / "d/b.html").read_bytes() == b"B2" and (out / MARKER).is_file()
+    folder = out.stat().st_ino
+    assert write_output(out, {"a.html": b"A", "d/b.html": b"B2", "c.html": b"C"}, tmp_path) == 0
+    assert out.stat().st_ino == folder  # nothing changed: the folder was not even replaced
+    assert write_output(out, {"a.html": b"A"}, tmp_path) == 0
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [MARKER, "a.html"]
+
+
+def test_a_failed_write_leaves_the_previous_output(tmp_path):
+    out = tmp_path / "public"
+    write_output(out, {"a.html": b"A", "b.html": b"B"}, tmp_path)
+    with pytest.raises(OSError):
+        write_output(out, {"a.html": b"A", "b.html": b"new", "b.html/x": b"cannot be"}, tmp_path)
+    assert (out / "a.html").read_bytes() == b"A" and (out / "b.html").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # no staging folder left behind
+
+
+def test_a_file_added_by_hand_is_not_kept(tmp_path):
+    out = tmp_path / "public"
+    write_output(out, {"a.html": b"A"}, tmp_path)
+    (out / "stray.html").write_bytes(b"x")
+    write_output(out, {"a.html": b"A"}, tmp_path)
+    assert not (out / "stray.html").exists()
