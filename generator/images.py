@@ -36,7 +36,6 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
 from html import escape, unescape
 from pathlib import Path
 from types import MappingProxyType
@@ -482,16 +481,24 @@ class Fonts:
     def __init__(self, files: Sequence[bytes]):
         self.files = tuple(files)
         self.coverage = tuple(font_coverage(f) for f in self.files)
+        # Loaded faces by (font, size), kept with this object: Pillow copies the file into each face (5 MB for
+        # the CJK font), so a cache shared across builds (lru_cache on a method) would pin old ones in `serve`.
+        self._faces: dict[tuple[int, int], ImageFont.FreeTypeFont] = {}
+        self._strokes: dict[tuple[int, int], int] = {}
 
-    @lru_cache(maxsize=256)
     def font(self, index: int, size: int) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(io.BytesIO(self.files[index]), size)
+        face = self._faces.get((index, size))
+        if face is None:
+            face = self._faces[index, size] = ImageFont.truetype(io.BytesIO(self.files[index]), size)
+        return face
 
-    @lru_cache(maxsize=256)
     def stroke(self, index: int, size: int) -> int:
         """Pixels of outline that thicken a regular-weight fallback (the CJK font) to sit beside the bold serif."""
-        style = (self.font(max(index, 0), size).getname()[1] or "").lower()
-        return 0 if any(w in style for w in ("bold", "black", "heavy")) else max(1, round(size / 48))
+        if (index, size) not in self._strokes:
+            style = (self.font(max(index, 0), size).getname()[1] or "").lower()
+            self._strokes[index, size] = 0 if any(w in style for w in ("bold", "black", "heavy")) \
+                else max(1, round(size / 48))
+        return self._strokes[index, size]
 
     def which(self, ch: str) -> int:
         """Index of the font that draws `ch`; -1 when none does."""
