@@ -1,7 +1,8 @@
-"""All file I/O of a build: reading the site, and replacing the output folder atomically.
+"""All file I/O of a build: reading the site, writing the output folder safely, the cache folder.
 
-The output folder is built beside its destination and swapped in with renames, so a failed or
-interrupted build leaves the previous output intact. The build refuses an output folder that would
+New output is written in full beside the output folder before anything in it changes, so a failed write
+leaves the previous output intact; then a fresh folder is renamed into place, or an existing one gets
+only its changed files renamed in (see `write_output`). The build refuses an output folder that would
 destroy anything the author wrote.
 """
 
@@ -74,20 +75,46 @@ def check_output_dir(out: Path, site_root: Path) -> None:
 def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> int:
     """Make `out` hold exactly `outputs` (relative path -> bytes); returns how many files were written.
 
-    A fresh folder is filled beside `out` and swapped in, so a failed or interrupted write leaves the
-    previous output intact. Files whose bytes have not changed are hard-linked from the previous output
-    instead of rewritten (same inode, same mtime, so deploy tools see them unchanged), and when nothing
-    changed at all the folder is left alone.
+    Every new or changed file is first written in full to a staging folder beside `out`; if that fails,
+    `out` is left exactly as it was. A fresh output folder is then renamed into place whole. An existing
+    one of ours is updated file by file: each changed file is renamed over the old one (readers see the
+    old or the new file, never half of one), files no longer produced are removed, and unchanged files are
+    not touched at all, since rewriting and deleting thousands of small files and folders costs seconds
+    on ordinary disks. Only if the final renames are interrupted can `out` hold a mix of old and new
+    whole files; the next build puts that right.
     """
     check_output_dir(out, site_root)
     out = out.resolve()
-    previous = _listing(out) if (out / MARKER).is_file() else None
-    if previous is not None and previous == set(outputs) and all(
-            _same(out / rel, data) for rel, data in outputs.items()):
-        return 0
     out.parent.mkdir(parents=True, exist_ok=True)
+    previous = _listing(out) if (out / MARKER).is_file() else None
+    if previous is None or any(rel.startswith("\0") for rel in previous) or _conflicts(out, outputs):
+        return _replace_whole(out, outputs)
+    changed = [rel for rel, data in outputs.items() if rel not in previous or not _same(out / rel, data)]
+    removed = sorted(previous - set(outputs))
+    if not changed and not removed:
+        return 0
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    written = 0
+    try:
+        for n, rel in enumerate(changed):
+            (staging / str(n)).write_bytes(outputs[rel])
+        for n, rel in enumerate(changed):
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / str(n), target)
+        for rel in removed:
+            (out / rel).unlink(missing_ok=True)
+        for folder in sorted({(out / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
+            while folder != out and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return len(changed)
+
+
+def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
+    """Fill a fresh folder and swap it in for `out` with two renames."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         made: set[Path] = set()
         for rel, data in outputs.items():
@@ -95,10 +122,7 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if previous is not None and rel in previous and _same(out / rel, data) and _link(out / rel, target):
-                continue
             target.write_bytes(data)
-            written += 1
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
         os.chmod(staging, 0o755)
         old = None
@@ -111,15 +135,29 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return written
+    return len(outputs)
+
+
+def _conflicts(out: Path, outputs: Mapping[str, bytes]) -> bool:
+    """Would a new file need a path that is now a folder, or a folder where a file is? Then swap whole."""
+    for rel in outputs:
+        target = out / rel
+        if target.is_dir() and not target.is_symlink():
+            return True
+        parent = target.parent
+        while parent != out:
+            if parent.exists() and not parent.is_dir():
+                return True
+            parent = parent.parent
+    return False
 
 
 def _listing(folder: Path) -> set[str]:
-    """Relative paths of the regular files under `folder` (our marker left out); symlinks count as foreign."""
+    """Relative paths of the files under `folder` (our marker left out); a symlink is marked with a NUL."""
     found = set()
     for top, dirs, files in os.walk(folder):
         base = Path(top).relative_to(folder)
-        for name in files:
+        for name in files + [d for d in dirs if (Path(top) / d).is_symlink()]:
             rel = (base / name).as_posix()
             if rel != MARKER:
                 found.add(rel if not (Path(top) / name).is_symlink() else "\0" + rel)
@@ -130,14 +168,6 @@ def _same(path: Path, data: bytes) -> bool:
     try:
         return not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
-        return False
-
-
-def _link(source: Path, target: Path) -> bool:
-    try:
-        os.link(source, target)
-        return True
-    except OSError:  # a file system without hard links: write the bytes instead
         return False
 
 

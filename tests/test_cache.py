@@ -140,7 +140,16 @@ def test_unchanged_files_are_kept_not_rewritten(tmp_path):
     assert write_output(out, {"a.html": b"A", "d/b.html": b"B2", "c.html": b"C"}, tmp_path) == 0
     assert out.stat().st_ino == folder  # nothing changed: the folder was not even replaced
     assert write_output(out, {"a.html": b"A"}, tmp_path) == 0
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [MARKER, "a.html"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [MARKER, "a.html"]
+
+
+def test_a_failed_update_leaves_the_previous_output(tmp_path):
+    out = tmp_path / "public"
+    write_output(out, {"a.html": b"A", "d/b.html": b"B"}, tmp_path)
+    with pytest.raises(TypeError):
+        write_output(out, {"a.html": b"new", "d/b.html": "not bytes"}, tmp_path)  # type: ignore[dict-item]
+    assert (out / "a.html").read_bytes() == b"A" and (out / "d/b.html").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
 def test_a_failed_write_leaves_the_previous_output(tmp_path):
