@@ -43,7 +43,7 @@ from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 import PIL
-from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from generator.config import Config, _key_line
 from generator.errors import Finding, error, has_errors, warning
@@ -750,8 +750,20 @@ def render_card(spec: CardSpec, fonts: Fonts) -> bytes:
                           stroke_width=stroke, stroke_fill=line.colour)
             x += font.getlength(text) + 2 * stroke
     buf = io.BytesIO()
-    im.save(buf, "PNG", compress_level=6)  # 9 is twice as slow for 5% smaller cards
+    # A card holds four colours and the blends antialiasing makes between the background and each: a
+    # 64-entry palette of exactly those keeps the theme's colours exact, halves the file and the encoding time.
+    im.quantize(palette=_card_palette(spec.colours), dither=Image.Dither.NONE).save(buf, "PNG", compress_level=6)
     return buf.getvalue()
+
+
+def _card_palette(colours: tuple[str, str, str, str]) -> Image.Image:
+    bg, *inks = [ImageColor.getrgb(c)[:3] for c in colours]
+    steps = 21  # blends of each ink over the background: 1 + 3 x 21 = 64 entries
+    entries = [bg] + [tuple(round(b + (i - b) * k / steps) for b, i in zip(bg, ink))
+                      for ink in inks for k in range(1, steps + 1)]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for rgb in dict.fromkeys(entries) for v in rgb])
+    return palette
 
 
 # -- the process pool ----------------------------------------------------------------------------------------

@@ -247,3 +247,13 @@ def test_any_title_stays_inside_the_card(fonts, title, kicker):
     W, H = CARD_SIZE
     for left, top, right, bottom in (line.box for line in layout.lines):
         assert MARGIN <= left <= right <= W - MARGIN and MARGIN <= top <= bottom <= H - MARGIN, title
+
+
+def test_card_keeps_the_theme_colours_exactly(fonts):
+    colours = ("#102030", "#f0e0d0", "#a0a0a0", "#ff6600")  # a dark theme
+    data = render_card(CardSpec(TITLES["latin"], "Series · part 1 of 2", "Site", colours), fonts)
+    im = Image.open(io.BytesIO(data))
+    assert im.mode == "P" and len(data) < 60_000
+    rgb = im.convert("RGB")
+    assert rgb.getpixel((600, 5)) == (0x10, 0x20, 0x30) and rgb.getpixel((5, 5)) == (0xff, 0x66, 0x00)
+    assert (0xf0, 0xe0, 0xd0) in {c for _, c in rgb.getcolors(256)}, "solid title strokes in the text colour"
