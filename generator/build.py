@@ -26,7 +26,7 @@ from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
 from generator.fs import read_cache_file, read_sources, read_tree, write_cache_file
 from generator.model import BuildResult
-from generator.parallel import check_site, parse_all
+from generator.parallel import check_site, parse_all, render_all
 from generator.questions import attach as attach_questions, is_question_file, parse_questions, unanswered
 from generator.site import BuildOptions, _published, assemble
 from generator.theme import load_chain
@@ -134,7 +134,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
 
     # render (or reuse the last outputs, when nothing that reaches a template changed)
-    from generator.render import render, theme_assets
+    from generator.render import theme_assets
 
     post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
     render_key = site_key(keys, site, post_keys, ("theme", theme))
@@ -144,7 +144,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         outputs, rendered_findings = reused
         state.hits += 1
     else:
-        outputs, rendered_findings = render(site, chain, site_root, theme_assets(chain), progress.advance)
+        outputs, rendered_findings = render_all(site, chain, site_root, theme_assets(chain), progress.advance)
         outputs = dict(sorted(outputs.items()))
         if cache and cached and not has_errors(rendered_findings):
             write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))

@@ -24,7 +24,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 from generator import model
 
@@ -165,10 +165,14 @@ def load_state(blob: bytes | None, code: str) -> BuildState:
         return BuildState(code)
 
 
-def dump_state(state: BuildState) -> bytes:
-    return MAGIC + dumps({"code": state.code, "parsed": state.parsed, "checked": state.checked,
-                          "site_checked": state.site_checked, "outputs_key": state.outputs_key,
-                          "meta": state.meta, "quick": state.quick})
+def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
+    """A writer of the state, for `fs.write_cache_file`."""
+    def write(fh: BinaryIO) -> None:
+        fh.write(MAGIC)
+        pickle.dump({"code": state.code, "parsed": state.parsed, "checked": state.checked,
+                     "site_checked": state.site_checked, "outputs_key": state.outputs_key,
+                     "meta": state.meta, "quick": state.quick}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return write
 
 
 def load_outputs(blob: bytes | None, key: str) -> tuple[dict[str, bytes], tuple] | None:
@@ -186,5 +190,8 @@ def load_outputs(blob: bytes | None, key: str) -> tuple[dict[str, bytes], tuple]
         return None
 
 
-def dump_outputs(key: str, outputs: dict[str, bytes], findings: Iterable) -> bytes:
-    return MAGIC + dumps((key, outputs, tuple(findings)))
+def dump_outputs(key: str, outputs: dict[str, bytes], findings: Iterable) -> Callable[[BinaryIO], None]:
+    def write(fh: BinaryIO) -> None:
+        fh.write(MAGIC)
+        pickle.dump((key, outputs, tuple(findings)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return write

@@ -50,7 +50,10 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     from generator.build import Progress, build as run_build
     from generator.fs import write_output
     from generator.site import BuildOptions
+    import gc
     import time
+
+    gc.set_threshold(100_000, 50, 100)  # a build makes millions of small objects and few cycles
 
     out = out if out is not None else site_root / "public"
     options = BuildOptions(now=datetime.now(timezone.utc), drafts=drafts, future=future)

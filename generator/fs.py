@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import BinaryIO, Callable, Mapping
 
 from generator.errors import UnsafeOutput, error
 from generator.model import SourceFile
@@ -193,17 +193,17 @@ def read_cache_file(site_root: Path, name: str) -> bytes | None:
         return None
 
 
-def write_cache_file(site_root: Path, name: str, data: bytes) -> None:
+def write_cache_file(site_root: Path, name: str, data: bytes | Callable[[BinaryIO], None]) -> None:
     """Replace a build-state file atomically (a reader sees the old or the new file, never half of one).
-
-    Best effort: a read-only or full disk costs the next build its speed, never its result."""
+    `data` is the bytes, or a function that writes them to a file (so large state is never copied whole
+    in memory). Best effort: a read-only or full disk costs the next build its speed, never its result."""
     path = cache_root(site_root) / name
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(data) if isinstance(data, bytes) else data(fh)
         os.replace(tmp, path)
     except OSError:
         if tmp:

@@ -38,18 +38,20 @@ def _run_chunk(bounds: tuple[int, int]) -> bytes:
     return dumps([func(items[i]) for i in range(*bounds)])
 
 
-def map_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None) -> list[Any]:
-    """`[func(item) for item in items]`, computed by forked workers when that pays. `func` and the items
-    reach the workers through the fork; each worker returns one pickled list per chunk."""
+def map_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None,
+               force: bool = False) -> list[Any]:
+    """`[func(item) for item in items]`, computed by forked workers when that pays (or always, with
+    `force`). `func` and the items reach the workers through the fork; each worker returns one pickled
+    list per chunk."""
     global _job
     count = count or workers()
-    if len(items) < PARALLEL_FROM or count < 2 or threading.active_count() > 1:
+    if not force and (len(items) < PARALLEL_FROM or count < 2 or threading.active_count() > 1):
         return [func(item) for item in items]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # A few chunks per worker: large enough to pay for pickling, small enough to balance the load.
-    size = max(1, -(-len(items) // (count * 4)))
+    size = 1 if force else max(1, -(-len(items) // (count * 4)))
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _job = (func, items)
     try:
@@ -138,3 +140,39 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
                 site_found.append(_crash(rule.id, "site.toml", exc))
     state.site_checked = {site_key: dumps(site_found)}
     return findings + site_found
+
+
+# -- render ---------------------------------------------------------------------------------------------
+
+RENDER_FROM = 200  # fewer pages than this: rendering them here is quicker than forking
+
+
+def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None] | None = None):
+    """`render.render`, with the pages shared among forked workers when the site is large.
+
+    `Renderer.render_site` walks every page in a fixed order and yields only the pages that rendered, so
+    a worker that renders only every n-th page (its `page` method answering None for the others) yields
+    its share of the same outputs; the files that are not pages are the same in every share."""
+    from generator import render as rendering
+
+    count = workers()
+    if len(site.posts) + len(site.pages) < RENDER_FROM or count < 2 or threading.active_count() > 1:
+        return rendering.render(site, chain, site_root, assets, progress)
+
+    def share(k: int) -> tuple[dict[str, bytes], list[Finding]]:
+        page = rendering.Renderer.page
+        seen = [0]
+
+        def mine(self, *args, **kwargs):
+            seen[0] += 1
+            return page(self, *args, **kwargs) if seen[0] % count == k else None
+
+        rendering.Renderer.page = mine  # only ever in a forked worker: this process is left alone
+        return rendering.render(site, chain, site_root, assets)
+
+    outputs: dict[str, bytes] = {}
+    findings: list[Finding] = []
+    for part, found in map_forked(share, range(count), count, force=True):
+        outputs.update(part)
+        findings += found
+    return outputs, findings

@@ -167,3 +167,18 @@ def test_a_file_added_by_hand_is_not_kept(tmp_path):
     (out / "stray.html").write_bytes(b"x")
     write_output(out, {"a.html": b"A"}, tmp_path)
     assert not (out / "stray.html").exists()
+
+
+def test_parallel_build_equals_serial_build(make_site, monkeypatch):
+    import generator.parallel as parallel
+
+    files = {f"content/posts/p{i}.md": post(f"Post {i}", f"2026-01-{i % 28 + 1:02d}", f"Words {i} for you.\n",
+                                           tags=f"[t{i % 3}]") for i in range(12)}
+    root = make_site({**files, "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n"})
+    serial = build(root, OPTIONS, cache=False)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "RENDER_FROM", 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # pytest's threads: fork anyway
+    forked = build(root, OPTIONS, cache=False)
+    assert dict(forked.outputs) == dict(serial.outputs) and forked.findings == serial.findings
