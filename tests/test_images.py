@@ -527,3 +527,24 @@ def test_every_bad_image_is_reported_at_once_and_good_work_is_kept(make_site, bu
     result = build_site(root)
     assert not has_errors(result.findings)
     assert images.WORK["images"] - before["images"] == 2, "the good image came from the cache"
+
+
+# EXIF orientation -> how the stored pixels are turned from what the camera saw (the inverse of the fix).
+STORED = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+          5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_270}
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED))
+def test_every_orientation_comes_out_upright(orientation):
+    seen = Image.new("RGB", (96, 64), (255, 255, 255))
+    seen.paste((255, 0, 0), (0, 0, 48, 32))  # red: top left of what the camera saw
+    buf = io.BytesIO()
+    seen.transpose(STORED[orientation]).save(buf, "JPEG", quality=95, exif=_exif(orientation))
+    result = images.process_image(buf.getvalue(), images.ImageSettings(widths=(96,)))
+    assert (result.width, result.height) == (96, 64)
+    for data in [result.clean] + [v.data for v in result.variants]:
+        im = Image.open(io.BytesIO(data)).convert("RGB")
+        assert im.size == (96, 64) and not im.getexif().get(0x0112, 0) > 1
+        top_left, bottom_right = im.getpixel((10, 10)), im.getpixel((85, 53))
+        assert top_left[1] < 60 and bottom_right[1] > 200, (orientation, top_left, bottom_right)
