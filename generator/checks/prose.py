@@ -3,8 +3,9 @@ and where in the Markdown source a piece of text sits.
 
 The author's voice is a passage's text with quotations blanked out: text between paired quotation
 marks within one paragraph (straight or curly, paired by the spacing around them rather than by the
-direction they curl, so wrong-way and unbalanced marks in real-world text do no harm), and whole
-blockquotes. Blanking keeps every offset, so a match in the author's text points at the source.
+direction they curl, so wrong-way and unbalanced marks in real-world text do no harm), URLs and
+e-mail addresses written in the text, and whole blockquotes. Code, link targets, HTML comments and
+front matter never reach a passage (see `generator.markdown`). Blanking keeps every offset, so a match in the author's text points at the source.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ APOSTROPHES = "'’ʼ‘"
 _OPENING_PUNCT = frozenset("([{—–-/\u00a0")
 _CLOSING_PUNCT = frozenset(".,;:!?)]}—–-/…")
 
-WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:['’ʼ‘][^\W_]+)*")  # ‘ too: real text curls apostrophes the wrong way (I‘m)
 SELF = frozenset("i me my mine myself we us our ours ourselves".split())
 READER = frozenset("you your yours yourself yourselves y'all".split())
 _CONTRACTION = frozenset(("m", "ve", "ll", "d", "re", "s"))
@@ -105,15 +106,35 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 
+# A URL or e-mail address written out in prose (an autolink's text, a bare link) is an address, not
+# words: "https://i.me/my/we" says nothing about the author. Trailing punctuation stays prose.
+_URL = re.compile(r"(?:\b(?:https?|ftp)://|\bmailto:|\bwww\.)[^\s<>]*[^\s<>.,;:!?)\]\"'”’]"
+                  r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of URLs and e-mail addresses in `text`."""
+    if "://" not in text and "www." not in text and "@" not in text and "mailto:" not in text:
+        return []  # most paragraphs have none: skip the regex
+    return [m.span() for m in _URL.finditer(text)]
+
+
 def author_voice(text: str, quoted: bool = False) -> str:
-    """`text` with every quotation (and a blockquote entirely) blanked to spaces, newlines kept."""
+    """`text` with every quotation, URL and e-mail address (and a blockquote entirely) blanked to
+    spaces, newlines kept."""
     if quoted:
         return _NOT_NEWLINE.sub(" ", text)
     spans = quoted_spans(text)
+    urls = url_spans(text)
+    if urls:
+        spans = sorted(spans + urls)
     if not spans:
         return text
     out, last = [], 0
     for start, end in spans:
+        if end <= last:
+            continue  # a URL inside a quotation already blanked
+        start = max(start, last)
         out.append(text[last:start])
         out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
         last = end
