@@ -2,8 +2,12 @@
 
 Only the author's own prose counts; a quoted shout is reported speech. A word in capitals is taken for
 an acronym when it is short (at most four letters) and not a common word shouted (NOW, FREE), when it
-holds a digit, when it is a Roman numeral, or when the site lists it in `shouting_acronyms`. Capitalised
-words in a row (BUY IT NOW) are reported once, as one shout, unless every one of them is an acronym.
+holds a digit, when it is a Roman numeral, when it is a well-known long acronym (UNESCO, ASCII), when
+the post defines it in parentheses ("... Organization (UNESCO)"), or when the site lists it in
+`shouting_acronyms`. Capitalised words in a row (BUY IT NOW) are reported once, as one shout; a row
+of three or more short words is a shout even when each could be an acronym (YET MORE LOUD), unless
+each is a known one. "?!" is one exclamation mark; "!!", "!?!" and "?!!" are runs. The density
+(exclamation marks per 1,000 words) is judged only on posts of at least `min_words`.
 """
 
 from __future__ import annotations
@@ -19,15 +23,24 @@ from generator.model import Post
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _CAPS = re.compile(rf"[{_UPPER}][{_UPPER}'’]*[{_UPPER}]")
 _JOIN = re.compile(r"[ \t\-]+(?:[AI][ \t]+)?")
-_BANGS = re.compile(r"[!‼][!?‼¡]*[!‼]|\?!+|‼")
+_EXCLAMATIONS = re.compile(r"[!‼][!?‼¡]*")
+_BANGS = re.compile(r"[!‼][!?‼¡]*[!‼]|\?!!+|‼")
 _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 SHOUTED = frozenset("""NOW FREE NEW NOT ALL BIG WOW OMG YES NO STOP MUST HUGE BEST EVER BUY SALE HOT
 WIN LOVE HATE NEVER ONLY JUST VERY REAL TRUE LAST WHY HOW WHAT YOU ME MY WE OUR THIS THAT IS ARE WAS
 AND THE FOR DO DONT DON'T CAN'T WON'T LOOK READ HERE SEE GET GO OUT ONE TOP HIT AMAZING""".split())
+# Acronyms longer than four letters that essays use often enough to know without a site list.
+KNOWN_ACRONYMS = frozenset("""UNESCO UNICEF NAACP ASCII HTTPS NASDAQ SCOTUS COVID LGBTQ LGBTQIA CAPTCHA
+OSHA FEMA NORAD NAFTA ASEAN OECD OPEC NATO FIFA UEFA SNAFU LASER RADAR SCUBA WYSIWYG GNU UNIX POSIX LINUX
+MSDOS SQLITE MYSQL DARPA SPARQL YAML TOML JSON HTML XHTML XML CSS RSS ATOM SMTP IMAP OAUTH WCAG ARIA
+GDPR HIPAA FERPA CCPA""".split())
+_DEFINED = re.compile(rf"\(([{_UPPER}][{_UPPER}'’]*[{_UPPER}])s?\)")  # "... Organization (UNESCO)"
+_LONE = re.compile(r"(?:^|(?<=[\s(\[\"“‘'—–\x00]))[AI][ \t]+$")  # a lone A or I just before a run
 
 
 def _caps_runs(voice: str) -> list[tuple[int, int]]:
-    """Spans of words in capitals, neighbours joined by spaces, hyphens or a lone A or I."""
+    """Spans of words in capitals, neighbours joined by spaces, hyphens or a lone A or I; a lone A or
+    I just before a run starts it ("I WANT YOU TO KNOW")."""
     runs: list[tuple[int, int]] = []
     for m in _CAPS.finditer(voice):
         start, end = m.span()
@@ -37,12 +50,13 @@ def _caps_runs(voice: str) -> list[tuple[int, int]]:
         if runs and _JOIN.fullmatch(voice, runs[-1][1], start):
             runs[-1] = (runs[-1][0], end)
         else:
-            runs.append((start, end))
+            lone = _LONE.search(voice, max(0, start - 3), start)
+            runs.append((lone.start() if lone else start, end))
     return runs
 
 
-def _is_acronym(word: str, allowed: set[str]) -> bool:
-    if word in allowed or any(ch.isdigit() for ch in word):
+def _is_acronym(word: str, allowed: set[str] | frozenset[str]) -> bool:
+    if word in allowed or word in KNOWN_ACRONYMS or any(ch.isdigit() for ch in word):
         return True
     if _ROMAN.match(word):
         return True
@@ -60,30 +74,40 @@ def shouting(post: Post, settings: Settings) -> Iterator[CheckFinding]:
                                f'the title "{title}" shouts; a calm title earns more trust', kind="title")
     prose = analyse(post.passages)
     voice = prose.voice
-    for start, end in _caps_runs(voice):
+    runs = _caps_runs(voice)
+    if runs and "(" in voice:
+        allowed |= set(_DEFINED.findall(voice))
+    for start, end in runs:
         text = voice[start:end]
         words = [w for w in WORD.findall(text) if len(w) > 1]
-        if not words or all(_is_acronym(w, allowed) for w in words):
+        if not words:
+            continue
+        if len(words) >= 3:  # three short capital words in a row are a shout, not three acronyms
+            if all(w in allowed or w in KNOWN_ACRONYMS or any(c.isdigit() for c in w) for w in words):
+                continue
+        elif all(_is_acronym(w, allowed) for w in words):
             continue
         _, line, col = prose.position(start, text)
         what = f'"{text}"' if len(text) <= 40 else f'"{text[:37]}..."'
         yield shouting.rule.at(post.source, line, col,
                                f"{what} is in capitals; use emphasis (*word*) or let the sentence carry "
                                "the weight (add real acronyms to shouting_acronyms)", kind="capitals")
-    bangs = voice.count("!") + voice.count("‼")
-    if not bangs:
+    if "!" not in voice and "‼" not in voice:
         return
     for m in _BANGS.finditer(voice):
         _, line, col = prose.position(m.start(), m.group())
         yield shouting.rule.at(post.source, line, col,
                                f'"{m.group()}": one exclamation mark is plenty; most sentences need none',
                                kind="exclamations")
+    # A run ("!!!") counts once here: it is already reported above, and density is about how often.
+    bangs = len(_EXCLAMATIONS.findall(voice))
     words = max(post.words, 1)
-    if bangs >= 3 and bangs * 1000 / words > settings.shouting_max_exclamations:
+    if post.words >= settings.min_words and bangs >= 3 and bangs * 1000 / words > settings.shouting_max_exclamations:
         per_1000 = bangs * 1000 / words
         first = min(i for i in (voice.find("!"), voice.find("‼")) if i >= 0)
         _, line, col = prose.position(first, voice[first])
         yield shouting.rule.at(post.source, line, col,
-                               f"{bangs} exclamation marks in {post.words} words ({per_1000:.0f} per 1,000; "
-                               f"at most {settings.shouting_max_exclamations:g}); let the ideas do the "
-                               "exciting", kind="density", exclamations=bangs)
+                               f"{bangs} exclamations in {post.words} words ({per_1000:.0f} per 1,000; at most "
+                               f"{settings.shouting_max_exclamations:g}, set by shouting_max_exclamations); keep "
+                               "the one that matters most and let the ideas do the exciting",
+                               kind="density", exclamations=bangs)
