@@ -112,12 +112,20 @@ class Renderer:
             preview=preview,
             questions_of=site.questions_for,
             ask=questions_settings(site.config),
+            post_stats=self.post_stats,
         )
         self._tags = {t.name: t for t in site.tags}
         self._tag_slugs = {}
         for tag in site.tags:
             for source in tag.posts:
                 self._tag_slugs.setdefault(source, []).append(tag)
+
+    def post_stats(self, post: Post) -> dict[str, Any]:
+        """The editorial checks' numbers for `post` (words, self, reader, reading_ease...), for themes;
+        computed only when a template asks, so a theme that shows none costs nothing."""
+        from generator.checks import post_stats
+
+        return post_stats(post, self.site.config.language)
 
     def asset_url(self, name: str) -> str:
         if name not in self.assets.urls:

@@ -73,7 +73,7 @@ def test_json_has_the_documented_shape(make_site):
     for f in doc["findings"]:
         assert set(f) == {"path", "line", "column", "rule", "severity", "message", "data"}
         assert f["line"] >= 1 and f["column"] >= 1 and f["rule"] in RULES
-    assert doc["summary"] == {"files": 1, "errors": 0, "warnings": 2, "info": 0}
+    assert doc["summary"] == {"files": 2, "errors": 0, "warnings": 2, "info": 0}  # files checked
     stats = doc["stats"]["content/posts/loud.md"]
     assert {"words", "self", "reader"} <= set(stats) and stats["self"] == 1 and stats["reader"] == 2
 
@@ -151,3 +151,38 @@ def test_checks_never_crash_and_point_inside_the_file(make_site, body):
         if isinstance(f, CheckFinding):  # build errors (line only) come from site.py
             assert 1 <= f.location.line <= len(lines), f
             assert 1 <= f.location.col <= len(lines[f.location.line - 1]) + 1, (f, lines[f.location.line - 1])
+
+
+def test_sarif_validates_against_the_sarif_schema(make_site):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "checks" / "sarif-2.1.0-subset.schema.json").read_text("utf-8"))
+    extra = {"content/posts/bad.md": post("Bad", checks="{nope: off}", body="![](x.png) Follow me, “you”.\n")}
+    doc = json.loads(invoke(site(make_site, **extra), "--format", "sarif").output)
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(doc)]
+    assert errors == []
+    assert {r["ruleId"] for r in doc["runs"][0]["results"]} >= {"checks", "alt-text", "shouting"}
+    assert doc["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
+def test_json_lines_are_one_based_even_for_whole_file_findings(make_site):
+    root = site(make_site, **{"content/posts/bad.md": post("Bad", checks="[1, 2]")})
+    doc = json.loads(invoke(root, "--format", "json").output)
+    assert doc["findings"] and all(f["line"] >= 1 and f["column"] >= 1 for f in doc["findings"])
+
+
+def test_templates_can_show_per_post_stats(make_site, build_site):
+    meter = "{% extends \"base.html\" %}{% block main %}{% set s = post_stats(post) %}" \
+            "<p class=meter>{{ s.self }}/{{ s.reader }}/{{ s.words }}</p>{% endblock %}"
+    root = site(make_site, **{"templates/post.html": meter})
+    result = build_site(root)
+    loud = next(data for path, data in result.outputs.items() if path.startswith("loud/"))
+    assert b"<p class=meter>1/2/" in loud
+
+
+def test_build_prints_findings_and_a_summary(make_site):
+    result = CliRunner().invoke(main, ["build", "--site", str(site(make_site))])
+    assert result.exit_code == 0, result.output
+    assert '"THIS HUGE NEWS" is in capitals' in result.output
+    assert "0 errors, 2 warnings" in result.output.splitlines()[-1]

@@ -19,10 +19,12 @@ FORMATS = ("text", "json", "github", "sarif")
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
-def summary(findings: tuple[Finding, ...] | list[Finding]) -> dict[str, int]:
+def summary(findings: tuple[Finding, ...] | list[Finding], checked: int | None = None) -> dict[str, int]:
+    """Counts by severity; "files" is how many files were checked when `checked` is given (the JSON
+    summary), else how many have findings (the closing line)."""
     counts = Counter(f.severity for f in findings)
-    return {"files": len({f.location.path for f in findings}), "errors": counts["error"],
-            "warnings": counts["warning"], "info": counts["info"]}
+    files = checked if checked is not None else len({f.location.path for f in findings})
+    return {"files": files, "errors": counts["error"], "warnings": counts["warning"], "info": counts["info"]}
 
 
 def _plural(n: int, word: str) -> str:
@@ -68,7 +70,7 @@ def as_json(report: Report) -> str:
         "version": 1,
         "findings": [finding_data(f) for f in report.findings],
         "stats": {path: dict(stats) for path, stats in report.stats.items()},
-        "summary": summary(report.findings),
+        "summary": summary(report.findings, len(report.files)),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
@@ -133,6 +135,7 @@ def sarif(report: Report) -> str:
         "runs": [{
             "tool": {"driver": {"name": "giving", "version": __version__, "rules": rules}},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The site root (folder of site.toml)."}}},
+            "columnKind": "unicodeCodePoints",  # columns count characters, not SARIF's default UTF-16 units
             "results": results,
         }],
     }

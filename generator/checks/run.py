@@ -113,9 +113,10 @@ def post_stats(post: Post, language: str = "en") -> dict[str, Any]:
 
 
 def finding_data(finding: Finding) -> dict[str, Any]:
-    """A finding as plain data, the shape of `--format json`."""
+    """A finding as plain data, the shape of `--format json`: lines and columns 1-based, so a finding
+    about a whole file (no line known) points at its start, as the text output does."""
     loc = finding.location
-    return {"path": loc.path, "line": loc.line, "column": loc.col, "rule": finding.rule,
+    return {"path": loc.path, "line": loc.line or 1, "column": loc.col or 1, "rule": finding.rule,
             "severity": finding.severity, "message": finding.message,
             "data": finding.data_dict() if isinstance(finding, CheckFinding) else {}}
 
