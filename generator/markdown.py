@@ -119,6 +119,10 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
     env: dict = {}
     # The marker characters are private-use code points with no meaning in prose; never let text forge one.
     body = body.replace(MARK_OPEN, "\ufffd").replace(MARK_CLOSE, "\ufffd")
+    # markdown-it ends lines at \r\n and a lone \r as well as \n; split the same way, so the lines and
+    # columns found here for the checks agree with its token maps (the HTML is the same either way).
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
     tokens = md.parse(body, env)
     toc: list[Heading] = []
     links: list[Link] = []

@@ -102,7 +102,36 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
         return
     score = ease(prose, settings.language)
     if score and score.words >= settings.min_words and score.reading_ease < minimum:
-        yield readability.rule.at(post.source, post.line_of("body"), 1,
-                                  f"reading ease {score.reading_ease:.0f} (at least {minimum:g}; grade "
-                                  f"{score.grade:.1f}): shorter sentences and plainer words will help",
+        line, col, where = post.line_of("body"), 1, ""
+        hardest = _hardest_paragraph(prose, settings.language)
+        if hardest:
+            p, paragraph_ease = hardest
+            line, col = p.line, p.cols[0] if p.cols else 1
+            where = f"; the hardest paragraph starts here (ease {paragraph_ease:.0f})"
+        yield readability.rule.at(post.source, line, col,
+                                  f"reading ease {score.reading_ease:.0f} for the post (at least {minimum:g}; grade "
+                                  f"{score.grade:.1f}){where}: shorter sentences and plainer words will help",
                                   kind="ease", ease=round(score.reading_ease, 1), grade=round(score.grade, 1))
+
+
+_MIN_PARAGRAPH = 20  # words: shorter paragraphs give too noisy a score to single out
+
+
+def _hardest_paragraph(prose: Prose, language: str):
+    """(passage, ease) of the author's paragraph with the lowest reading ease, from the syllable table
+    `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough."""
+    table = _syllable_table(language)
+    worst = None
+    for block in prose.blocks:
+        p = block.passage
+        if p.quoted or p.kind not in _PROSE_KINDS:
+            continue
+        tokens = p.text.lower().split()
+        if len(tokens) < _MIN_PARAGRAPH:
+            continue
+        syllables = sum(table.get(t) or token_syllables(t, language) for t in tokens)
+        n_sentences = max(len(_ROUGH_END.findall(p.text)), 1)
+        score = Ease(n_sentences, len(tokens), syllables).reading_ease
+        if worst is None or score < worst[1]:
+            worst = (p, score)
+    return worst

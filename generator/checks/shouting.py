@@ -107,7 +107,7 @@ def shouting(post: Post, settings: Settings) -> Iterator[CheckFinding]:
         first = min(i for i in (voice.find("!"), voice.find("‼")) if i >= 0)
         _, line, col = prose.position(first, voice[first])
         yield shouting.rule.at(post.source, line, col,
-                               f"{bangs} exclamations in {post.words} words ({per_1000:.0f} per 1,000; at most "
+                               f"{bangs} exclamations in {post.words} words ({per_1000:.3g} per 1,000; at most "
                                f"{settings.shouting_max_exclamations:g}, set by shouting_max_exclamations); keep "
                                "the one that matters most and let the ideas do the exciting",
                                kind="density", exclamations=bangs)
