@@ -1,7 +1,9 @@
 """Save-to-reload-event latency of `giving serve`: the time from writing a post to the browser's event.
 
 Starts the preview server (watchdog, default debounce) on a copy of the sample site and on a generated
-corpus, listens on /_giving/events like a browser, edits one post N times and reports the median.
+corpus, listens on /_giving/events like a browser showing the post, edits that post N times and reports
+the median time to the event that reloads it (the quick build of the pages in view), the time of the
+full rebuild that follows, and the time to the editorial findings.
 
     python benchmarks/serve_latency.py [--runs 20] [--posts 1000] [--corpus-script PATH]
 
@@ -33,9 +35,9 @@ CORPUS_SCRIPT = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 class Listener:
     """A minimal Server-Sent Events client, as a browser tab would be."""
 
-    def __init__(self, port: int):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.sendall(b"GET /_giving/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+    def __init__(self, port: int, page: str):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(f"GET /_giving/events?page={page} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
         self.buffer = b""
         self.next()  # the hello
 
@@ -57,16 +59,18 @@ def measure(site: Path, post: Path, runs: int) -> tuple[list[float], list[float]
     builds: list[float] = []
     preview = Preview(site, port=0, on_build=lambda b: builds.append(b.seconds)).start()
     try:
-        listener = Listener(preview.port)
+        rel = post.relative_to(site).as_posix()
+        page = next(key for key, p in preview.snapshot.sources.items() if p.source == rel)
+        listener = Listener(preview.port, page)  # a browser showing the post being edited
         original = post.read_text("utf-8")
         latencies, findings = [], []
         for n in range(runs):
             text = original.rstrip("\n") + f"\n\nAn edit for the benchmark, number {n}.\n"
             started = time.perf_counter()
             post.write_text(text, "utf-8")
-            while True:
+            while True:  # the event that reloads that browser
                 message = listener.next()
-                if message.get("type") == "build":
+                if message.get("type") == "build" and (message["changed"] is None or page in message["changed"]):
                     break
             latencies.append(time.perf_counter() - started)
             assert message["ok"], message["errors"]
@@ -87,7 +91,8 @@ def report(name: str, latencies: list[float], findings: list[float], builds: lis
     rebuild = statistics.median(builds) * 1000 if builds else float("nan")
     ok = median < target_ms
     print(f"{name:<14} reload event: median {median:5.0f} ms  p90 {p90:5.0f}  min {ms[0]:5.0f}  max {ms[-1]:5.0f}  "
-          f"(target < {target_ms:.0f} ms: {'ok' if ok else 'MISSED'}; build without checks {rebuild:4.0f} ms)")
+          f"(target < {target_ms:.0f} ms: {'ok' if ok else 'MISSED'})")
+    print(f"{'':<14} full rebuild without checks: median {rebuild:5.0f} ms")
     print(f"{'':<14} findings event: median {statistics.median(findings) * 1000:5.0f} ms")
     return ok
 

@@ -32,23 +32,27 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from generator.build import build
-from generator.content import parse_post
+import jinja2
+
+from generator.build import build, load_config
+from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings, warning
-from generator.fs import SOURCE_DIRS
+from generator.fs import SOURCE_DIRS, read_sources
 from generator.model import Post, SourceFile
-from generator.render import fmt_date, output_path
-from generator.site import BuildOptions, asset_url
+from generator.questions import attach as attach_questions, is_question_file, parse_questions
+from generator.render import Renderer, fmt_date, output_path, theme_assets
+from generator.site import BuildOptions, asset_url, assemble
+from generator.theme import load_chain
 
 CLIENT_JS = Path(__file__).with_name("serve_client.js")
 PREFIX = "/_giving/"  # the server's own URLs; never part of a build
@@ -98,6 +102,35 @@ class ParseMemo:
         for path in self._entries.keys() - self._seen:
             del self._entries[path]
         self._seen = set()
+
+
+class _Bytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory across rebuilds (Jinja checks each against its source), so a
+    quick rebuild does not compile every template again; compiling is most of a small site's render."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _Bytecode()
+
+
+class _InView(Renderer):
+    """The build's renderer, rendering only the pages in `wanted` (output keys); the others are skipped,
+    the way a page with an error is, so everything else (assets, feeds, sitemap) comes out as usual."""
+
+    wanted: frozenset[str] = frozenset()
+
+    def page(self, template: str, url: str, origin: str, **context):
+        return super().page(template, url, origin, **context) if output_path(url) in self.wanted else None
 
 
 # -- URL resolution (pure) -----------------------------------------------------------------------------
@@ -186,7 +219,7 @@ class Snapshot:
     outputs: Mapping[str, bytes]
     sources: Mapping[str, Post]  # output key of a post's page -> post
     rules: tuple[Rule, ...]
-    withheld: frozenset[str]  # output keys whose source is a symlink leading out of the site
+    withheld: frozenset[str]  # output keys (files or folders) whose source is a symlink leading out of the site
     now: datetime
 
 
@@ -218,7 +251,7 @@ class Preview:
     """Owns the watcher, the builder thread, the HTTP server and the live-reload channel."""
 
     def __init__(self, site_root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-                 debounce: float = 0.04, heartbeat: float = 15.0, watch: bool = True,
+                 debounce: float = 0.04, heartbeat: float = 15.0, watch: bool = True, quick: bool = True,
                  on_build: Callable[[Build], None] | None = None):
         self.site_root = Path(site_root)
         self.host, self.port = host, port
@@ -242,6 +275,14 @@ class Preview:
         self._stopping = threading.Event()
         self._dirty = threading.Event()
         self._last_change = 0.0
+        self._touch_lock = threading.Lock()
+        self._touched: set[str] = set()  # sources changed since the last rebuild; "" is anything else
+        self._saved: set[str] = set()  # every file changed since the last rebuild
+        self._viewing: Counter[str] = Counter()  # output keys open in browsers (one per event stream)
+        self.quick = quick
+        self.quick_builds = 0
+        self._files: dict[str, SourceFile] | None = None  # the quick rebuild's copy of the sources
+        self._since_good: set[str] = set()  # files saved since the last good build
         self._threads: list[threading.Thread] = []
         self._observer = None
         self._watches: dict[tuple[str, bool], object] = {}
@@ -250,11 +291,12 @@ class Preview:
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> "Preview":
-        """Build once, bind the port, then serve and watch in background threads."""
-        self.rebuild()
+        """Bind the port (so a port in use is said at once, not after a long first build), build once,
+        then serve and watch in background threads; browsers arriving early get a holding page."""
         self.httpd = _bind(self.host, self.port, _handler(self))
         self.port = self.httpd.server_address[1]
         self._spawn(lambda: self.httpd.serve_forever(poll_interval=0.05), "giving-http")
+        self.rebuild()
         if self.watch:
             self._start_watching()
             self._spawn(self._builder, "giving-builder")
@@ -297,10 +339,23 @@ class Preview:
 
     # -- building ------------------------------------------------------------------------------------
 
-    def touch(self) -> None:
-        """Something changed on disk: rebuild once things have been quiet for `debounce` seconds."""
+    def touch(self, paths: Iterable[str] = ()) -> None:
+        """Something changed on disk (`paths`, absolute; none: anything): rebuild once things have been
+        quiet for `debounce` seconds."""
+        rels = [self._rel(p) for p in paths]
+        with self._touch_lock:
+            self._saved.update(rels)
+            self._touched.update(r if kind_of(r) else "" for r in rels or [""])
+            if "" in self._touched:
+                self._files = None
         self._last_change = time.monotonic()
         self._dirty.set()
+
+    def _rel(self, path: str) -> str:
+        try:
+            return Path(path).relative_to(self.site_root).as_posix()
+        except ValueError:
+            return path  # a theme outside the site
 
     def _builder(self) -> None:
         while not self._stopping.is_set():
@@ -313,14 +368,111 @@ class Preview:
             if self._stopping.is_set():
                 return
             self._dirty.clear()
+            with self._touch_lock:
+                touched, self._touched = self._touched, set()  # posts and pages; "" for anything else
+                saved, self._saved = self._saved, set()  # every file
+            now = datetime.now(timezone.utc)
             try:
-                self.rebuild()
+                if self.quick and self.quick_rebuild(touched, now) and self._dirty.is_set():
+                    continue  # typing on: the rest of the site waits until the writer pauses
+                self.rebuild(now, saved)
             except Exception:  # noqa: BLE001 - a bug in a rebuild must not end the builder
                 traceback.print_exc()
             if self.watch:
                 self._sync_watches()
 
-    def rebuild(self) -> Build:
+    def quick_rebuild(self, touched: set[str], now: datetime) -> bool:
+        """The pages in view first: after an edit to posts or pages only, render just the pages of those
+        files and the pages open in a browser, publish them over the last good build and return True.
+
+        The full `rebuild()` that follows stays the source of truth; it renders the same pages from the
+        same inputs, so they come out byte for byte the same (tests hold it to that) and their browsers
+        do not reload twice; the rest of the site (listings, neighbours) catches up then. Anything else
+        (config, templates, static files, a broken last build, any error here) returns False at once.
+        """
+        if not touched or "" in touched or self.snapshot is EMPTY or self.errors:
+            return False
+        with self._build_lock:
+            started = time.perf_counter()
+            try:
+                outputs = self._render_in_view(touched, BuildOptions(now=now, drafts=self.drafts, future=self.drafts))
+            except Exception:  # noqa: BLE001 - the full build reports whatever went wrong
+                outputs = None
+            if outputs is None:
+                return False
+            pages, site = outputs
+            previous = self.snapshot
+            merged = {**previous.outputs, **pages}
+            changed = _changed(previous.outputs, merged)
+            if not changed:
+                return True
+            self._good += 1
+            sources = {output_path(p.url): p for p in site.by_source.values()}
+            rules = parse_redirects(merged.get("_redirects", b"").decode("utf-8", "replace"))
+            self.snapshot = Snapshot(self.version_of(self._good), MappingProxyType(merged),
+                                     MappingProxyType(sources), rules, previous.withheld, now)
+            self.quick_builds += 1
+            self._publish({"type": "build", "ok": True, "version": self.snapshot.version, "since": previous.version,
+                           "changed": list(changed) if len(changed) <= MAX_CHANGED else None, "css": None,
+                           "errors": [], "quick": round(time.perf_counter() - started, 4)})
+        return True
+
+    def _read(self, touched: set[str]) -> list[SourceFile]:
+        """`read_sources()`, re-reading only the touched files once the whole site has been read here;
+        anything but a post or page changing forgets it all. (A missed file event costs no correctness:
+        the full build that follows reads everything.)"""
+        files = self._files
+        if files is None:
+            files = self._files = {s.path: s for s in read_sources(self.site_root)}
+        for rel in touched:
+            try:
+                files[rel] = SourceFile(rel, (self.site_root / rel).read_bytes())
+            except OSError:
+                files.pop(rel, None)
+        # read_sources' order (by folder, then path), which decides ties in the site's ordering
+        order = {top: n for n, top in enumerate(SOURCE_DIRS)}
+        return sorted(files.values(), key=lambda f: (order.get(f.path.split("/")[0], 99), PurePosixPath(f.path)))
+
+    def _render_in_view(self, touched: set[str], options: BuildOptions) -> tuple[dict[str, bytes], object] | None:
+        """build()'s stages, rendering only the wanted pages (plus assets and feeds, which cost little);
+        None on any finding that is an error, so only a clean result is ever published early."""
+        from generator.images import process_site
+
+        root = self.site_root
+        config, config_text = load_config(root)
+        chain = load_chain(config.theme, root)
+        sources = self._read(touched)
+        markdown = [s for s in sources if kind_of(s.path)]
+        assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")
+                  and not is_question_file(s.path)}
+        findings: list[Finding] = []
+        posts = []
+        for source in markdown:
+            post, problems = self.cache(source, config)
+            findings += problems
+            if post:
+                posts.append(post)
+        questions, problems = parse_questions([s for s in sources if is_question_file(s.path)], config)
+        findings += problems
+        site, problems = assemble(posts, assets, config, options)
+        findings += problems
+        site, problems = attach_questions(site, questions, posts)
+        findings += problems
+        if has_errors(findings):
+            return None
+        site, problems = process_site(site, chain, root, config_text)
+        if has_errors(problems):
+            return None
+        with self._touch_lock:
+            wanted = {k for k, n in self._viewing.items() if n > 0}
+        wanted |= {output_path(site.by_source[s].url) for s in touched if s in site.by_source}
+        renderer = _InView(site, chain, root, theme_assets(chain))
+        renderer.wanted = frozenset(wanted)
+        renderer.env.bytecode_cache = _BYTECODE
+        pages = dict(renderer.render_site())
+        return None if has_errors(renderer.findings) else (pages, site)
+
+    def rebuild(self, now: datetime | None = None, saved: Iterable[str] = ()) -> Build:
         """Build now (the builder thread calls this; so may tests), publish the result, return a summary.
 
         Two steps: the build without the editorial checks, published at once so the browser reloads;
@@ -329,7 +481,8 @@ class Preview:
         """
         with self._build_lock:
             started = time.perf_counter()
-            now = datetime.now(timezone.utc)
+            self._since_good.update(saved)
+            now = now or datetime.now(timezone.utc)
             options = BuildOptions(now=now, drafts=self.drafts, future=self.drafts)
             misses = self.cache.misses
             deferred: list[tuple] = []
@@ -358,8 +511,12 @@ class Preview:
                 self.snapshot = Snapshot(self.version_of(self._good), MappingProxyType(dict(outputs)),
                                          MappingProxyType(sources), rules, withheld, now)
                 self.errors = ()
+                self._since_good = set()
             else:
-                self.errors = tuple(f for f in findings if f.severity == "error")
+                # The files saved since the last good build first: the cause before its consequences
+                # (a post that no longer parses, then every link to it).
+                self.errors = tuple(sorted((f for f in findings if f.severity == "error"),
+                                           key=lambda f: f.location.path not in self._since_good))
             # Until this build's checks finish, the last ones stand in, so the panel does not flicker.
             self.findings = tuple(sorted_findings([*findings, *self._check_findings]))
             self.builds += 1
@@ -507,9 +664,15 @@ class Preview:
         parts = ["<!doctype html><html lang=en><head><meta charset=utf-8>",
                  "<meta name=viewport content='width=device-width, initial-scale=1'>",
                  "<title>Findings · giving preview</title><style>",
-                 "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}",
-                 "h2{font-size:1.05rem;margin:1.5rem 0 .3rem}li{margin:.2rem 0}.error{color:#b00020}",
-                 ".warning{color:#8a5a00}.info{color:#2a5db0}code{font-size:.9em}.muted{color:#666}",
+                 ":root{color-scheme:light dark;--fg:#1b1a18;--bg:#fbfaf7;--muted:#5c5750;--red:#b00020;",
+                 "--amber:#8a5a00;--blue:#2a5db0}@media (prefers-color-scheme:dark){:root{--fg:#ece8e1;",
+                 "--bg:#1b1a18;--muted:#b3ada3;--red:#ff8a95;--amber:#f0c060;--blue:#8fb4ff}}",
+                 "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;",
+                 "color:var(--fg);background:var(--bg)}a{color:var(--blue)}",
+                 "h2{font-size:1.05rem;margin:1.5rem 0 .3rem;overflow-wrap:anywhere}li{margin:.2rem 0}",
+                 ".sev{font-weight:600}.error .sev,li.error::marker{color:var(--red)}",
+                 ".warning .sev,li.warning::marker{color:var(--amber)}.info .sev,li.info::marker{color:var(--blue)}",
+                 "code{font-size:.9em}.muted{color:var(--muted)}",
                  "</style></head><body><h1>Findings</h1>"]
         status = "the build is broken: the last good build is being served" if self.errors else "the build is good"
         parts.append(f"<p>{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes; "
@@ -524,8 +687,8 @@ class Preview:
             parts.append(f"<h2><code>{esc(path)}</code> ({len(group)}){link}</h2><ul>")
             for f in group:
                 where = f"line {f.location.line}: " if f.location.line else ""
-                parts.append(f"<li class={f.severity}>{esc(where)}{esc(f.severity)}: {esc(f.message)} "
-                             f"<span class=muted>[{esc(f.rule)}]</span></li>")
+                parts.append(f"<li class={f.severity}><span class=sev>{esc(where)}{esc(f.severity)}</span>: "
+                             f"{esc(f.message)} <span class=muted>[{esc(f.rule)}]</span></li>")
             parts.append("</ul>")
         parts.append("</body></html>")
         return "".join(parts).encode("utf-8")
@@ -550,9 +713,10 @@ class _Watcher:
             return  # opened/closed: the build reading files must not trigger another build
         if event.is_directory and event.event_type == "modified":
             return
-        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        if any(p and self.relevant(os.fsdecode(p)) for p in paths):
-            self.preview.touch()
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
+        relevant = [p for p in paths if self.relevant(p)]
+        if relevant:
+            self.preview.touch(relevant)
 
     def relevant(self, path: str) -> bool:
         try:
@@ -674,6 +838,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # a burst of browsers and tabs must queue, not be refused
 
+    def handle_error(self, request, client_address) -> None:
+        """A browser that hangs up mid-request is normal (a reload, a closed tab); only real bugs print."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
@@ -686,10 +857,10 @@ def _bind(host: str, port: int, handler: type) -> ThreadingHTTPServer:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse([error(f"port {port} on {host} is already in use; stop the other server, choose "
-                                   "another --port, or pass --port 0 to pick a free one", "site.toml", 0,
+                                   "another --port, or pass --port 0 to pick a free one", "--port", 0,
                                    "serve")]) from None
         if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES, socket.EAI_NONAME):
-            raise GivingError([error(f"cannot listen on {host}:{port}: {exc.strerror}", "site.toml", 0,
+            raise GivingError([error(f"cannot listen on {host}:{port}: {exc.strerror}", "--host", 0,
                                      "serve")]) from None
         raise
 
@@ -752,38 +923,43 @@ class _Handler(BaseHTTPRequestHandler):
                                      b"<p>giving: waiting for a good build.</p></body>", None))
             return
         outputs = snap.outputs
+        hit = match_redirect(snap.rules, path)
+        if hit is not None and hit[0].force and self.follow(snap, *hit):  # `!`: the rule shadows files
+            return
         found = self.lookup(snap, key)
         if found is not None:
             self.serve(snap, found)
             return
-        if key and (key + "/index.html") in outputs and key + "/index.html" not in snap.withheld:
+        if key and (key + "/index.html") in outputs and not _withheld(snap, key + "/index.html"):
             query = urlsplit(self.path).query
             self.redirect(301, path + "/" + (f"?{query}" if query else ""))
             return
-        hit = match_redirect(snap.rules, path)
-        if hit is not None:
-            rule, target = hit
-            if 300 <= rule.status < 400:
-                self.redirect(rule.status, target)
-                return
-            if rule.status == 200:  # a rewrite: serve the target's content at this URL
-                try:
-                    _, target_key = request_key(target)
-                except BadRequest:
-                    target_key = None
-                found = self.lookup(snap, target_key) if target_key is not None and not unsafe("/" + target_key) \
-                    else None
-                if found is not None:
-                    self.serve(snap, found)
-                    return
+        if hit is not None and self.follow(snap, *hit):
+            return
         self.not_found(snap)
+
+    def follow(self, snap: Snapshot, rule: Rule, target: str) -> bool:
+        """Apply a `_redirects` rule as Netlify does; False when it leads nowhere (so: not found)."""
+        if 300 <= rule.status < 400:
+            self.redirect(rule.status, target)
+            return True
+        if rule.status in (200, 404) and target.startswith("/"):  # a rewrite or a custom 404 page (not a proxy)
+            try:
+                _, target_key = request_key(target)
+            except BadRequest:
+                return False
+            found = self.lookup(snap, target_key) if not unsafe("/" + target_key) else None
+            if found is not None:
+                self.serve(snap, found, HTTPStatus(rule.status))
+                return True
+        return False
 
     @staticmethod
     def lookup(snap: Snapshot, key: str) -> str | None:
         """The output key serving `key`: itself, its `index.html`, or `key.html`; never `_redirects`."""
         candidates = [key + "index.html"] if key == "" or key.endswith("/") else [key, key + ".html"]
         for candidate in candidates:
-            if candidate in snap.outputs and candidate not in snap.withheld and \
+            if candidate in snap.outputs and not _withheld(snap, candidate) and \
                     candidate.split("/")[-1] not in ("_redirects", "_headers"):
                 return candidate
         return None
@@ -837,6 +1013,10 @@ class _Handler(BaseHTTPRequestHandler):
         sock = self.connection
         with preview._changed:
             seq = preview._seq
+        page = parse_qs(urlsplit(self.path).query).get("page", [""])[0][:500]
+        if page:  # the quick rebuild renders the pages in view first
+            with preview._touch_lock:
+                preview._viewing[page] += 1
         try:
             self.wfile.write(b"retry: 500\n\n" + _sse(preview.hello()))
             self.wfile.flush()
@@ -855,6 +1035,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (OSError, ValueError):
             return  # the browser went away
+        finally:
+            if page:
+                with preview._touch_lock:
+                    preview._viewing[page] -= 1
+                    if preview._viewing[page] <= 0:
+                        del preview._viewing[page]
 
     def redirect(self, status: int, location: str) -> None:
         self.send(status, "text/plain; charset=utf-8", f"moved to {location}\n".encode(), {"Location": location})
@@ -875,6 +1061,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+def _withheld(snap: Snapshot, key: str) -> bool:
+    """A file whose source is a symlink leading out of the site, or lies under such a linked folder."""
+    return bool(snap.withheld) and any(key == w or key.startswith(w + "/") for w in snap.withheld)
+
+
 def _closed(sock: socket.socket) -> bool:
     """True once the peer has closed its end (readable with nothing to read)."""
     try:
@@ -886,3 +1077,15 @@ def _closed(sock: socket.socket) -> bool:
 
 def all_interfaces(host: str) -> bool:
     return host in ("", "0.0.0.0", "::", "[::]")
+
+
+def loopback(host: str) -> bool:
+    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything

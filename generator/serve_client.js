@@ -26,33 +26,45 @@
   host.id = "giving-preview";
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML = `<style>
-    :host { all: initial; }
+    :host { all: initial; --bg: #fff; --fg: #1b1a18; --muted: #5c5750; --line: #d9d4c7; --code: #f6f4ef;
+      --hit: #ffd9de; --red: #b00020; --amber: #8a5a00; --blue: #2a5db0; --badge: #fff1c2; --badge-fg: #6b4c00; }
+    @media (prefers-color-scheme: dark) {
+      :host { --bg: #23211e; --fg: #ece8e1; --muted: #b3ada3; --line: #48443d; --code: #1a1917;
+        --hit: #5a1f28; --red: #ff8a95; --amber: #f0c060; --blue: #8fb4ff; --badge: #4a3c12; --badge-fg: #f6dc8c; }
+    }
     * { box-sizing: border-box; }
     .overlay { position: fixed; inset: 0; z-index: 2147483646; background: rgba(20, 18, 16, .82);
-      overflow: auto; padding: 4vh 4vw; font: 15px/1.5 system-ui, sans-serif; color: #1b1a18; }
-    .overlay .box { max-width: 56rem; margin: 0 auto; background: #fff; border-top: 6px solid #b00020;
+      overflow: auto; padding: 4vh 4vw; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); }
+    .overlay .box { max-width: 56rem; margin: 0 auto; background: var(--bg); border-top: 6px solid var(--red);
       border-radius: 6px; padding: 1.2rem 1.5rem; box-shadow: 0 10px 40px rgba(0,0,0,.4); }
-    .overlay h2 { margin: 0 0 .4rem; font-size: 1.15rem; color: #b00020; }
-    .overlay .where { font: 600 14px/1.4 ui-monospace, monospace; margin-top: 1rem; }
+    .overlay h2 { margin: 0 0 .4rem; font-size: 1.15rem; color: var(--red); }
+    .overlay .where { font: 600 14px/1.4 ui-monospace, monospace; margin-top: 1rem; overflow-wrap: anywhere; }
     .overlay .msg { margin: .2rem 0 .4rem; }
-    .overlay pre { margin: 0; padding: .5rem .7rem; background: #f6f4ef; border-radius: 4px; overflow: auto;
+    .rule { color: var(--muted); font-size: .92em; }
+    .overlay .code { margin: 0; padding: .5rem .7rem; background: var(--code); border-radius: 4px;
       font: 13px/1.45 ui-monospace, monospace; }
-    .overlay pre .hit { background: #ffd9de; display: block; }
-    .overlay .note { color: #555; font-size: 13px; margin-top: 1rem; }
+    .overlay .code div { display: grid; grid-template-columns: 4.5ch 1fr; gap: 1ch; }
+    .overlay .code .n { text-align: right; color: var(--muted); user-select: none; }
+    .overlay .code .t { white-space: pre-wrap; overflow-wrap: anywhere; }
+    .overlay .code .hit { background: var(--hit); }
+    .overlay .note { color: var(--muted); font-size: 13px; margin-top: 1rem; }
     button.close { float: right; border: 0; background: none; font-size: 22px; line-height: 1; cursor: pointer;
       color: inherit; padding: 0 .2rem; }
     .panel { position: fixed; right: 12px; bottom: 12px; z-index: 2147483645; width: min(24rem, calc(100vw - 24px));
-      max-height: 45vh; overflow: auto; background: #fff; color: #1b1a18; border: 1px solid #d9d4c7;
+      max-height: 45vh; overflow: auto; background: var(--bg); color: var(--fg); border: 1px solid var(--line);
       border-radius: 8px; box-shadow: 0 6px 24px rgba(0,0,0,.18); padding: .7rem .9rem; font: 13.5px/1.45 system-ui, sans-serif; }
-    .panel h2 { font-size: 14px; margin: 0 0 .3rem; }
+    .panel h2 { font-size: 14px; margin: 0 0 .3rem; overflow-wrap: anywhere; }
     .panel ul { margin: .3rem 0; padding-left: 1.1rem; }
-    .panel .stats, .panel .muted { color: #555; }
-    .panel a { color: #2a5db0; }
+    .panel li { margin: .15rem 0; }
+    .panel li::marker { font-size: 1.2em; }
+    .panel .stats, .muted { color: var(--muted); }
+    .panel a { color: var(--blue); }
     .badge { display: inline-block; font-size: 11.5px; font-weight: 600; border-radius: 3px; padding: 0 .35rem;
-      margin-right: .3rem; background: #fff1c2; color: #6b4c00; }
-    .error { color: #b00020; } .warning { color: #8a5a00; } .info { color: #2a5db0; }
-    .pill { position: fixed; right: 12px; bottom: 12px; z-index: 2147483645; border: 1px solid #d9d4c7;
-      background: #fff; color: #1b1a18; border-radius: 999px; padding: .25rem .7rem; cursor: pointer;
+      margin-right: .3rem; background: var(--badge); color: var(--badge-fg); }
+    li.error::marker, .sev.error { color: var(--red); } li.warning::marker, .sev.warning { color: var(--amber); }
+    li.info::marker, .sev.info { color: var(--blue); } .sev { font-weight: 600; }
+    .pill { position: fixed; right: 12px; bottom: 12px; z-index: 2147483645; border: 1px solid var(--line);
+      background: var(--bg); color: var(--fg); border-radius: 999px; padding: .25rem .7rem; cursor: pointer;
       font: 12.5px/1.4 system-ui, sans-serif; box-shadow: 0 3px 12px rgba(0,0,0,.15); }
     [hidden] { display: none !important; }
   </style>
@@ -73,6 +85,10 @@
     return node;
   }
 
+  addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !overlay.hidden) root.querySelector(".overlay button.close").click();
+  });
+
   function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 
   function showOverlay(errors) {
@@ -83,13 +99,15 @@
     const box = el("div", { class: "box" }, close, el("h2", {}, `The build failed: ${plural(errors.length, "error")}`));
     for (const e of errors) {
       const where = e.line ? `${e.path}:${e.line}` : e.path;
-      box.append(el("div", { class: "where" }, where), el("div", { class: "msg" }, `${e.message} [${e.rule}]`));
+      box.append(el("div", { class: "where" }, where),
+        el("div", { class: "msg" }, e.message, " ", el("span", { class: "rule" }, `[${e.rule}]`)));
       if (e.excerpt && e.excerpt.length) {
-        const pre = el("pre");
+        const code = el("div", { class: "code" }); // long lines wrap, their number stays in its column
         for (const [n, text] of e.excerpt) {
-          pre.append(el("span", n === e.line ? { class: "hit" } : {}, `${String(n).padStart(4)} | ${text}\n`));
+          code.append(el("div", n === e.line ? { class: "hit" } : {}, el("span", { class: "n" }, String(n)),
+            el("span", { class: "t" }, text || " ")));
         }
-        box.append(pre);
+        box.append(code);
       }
     }
     box.append(el("p", { class: "note" }, "You are looking at the last good build. Fix the file and save; this disappears by itself."));
@@ -118,7 +136,8 @@
     if (findings.length) {
       const list = el("ul");
       for (const f of findings) {
-        list.append(el("li", { class: f.severity }, (f.line ? `line ${f.line}: ` : "") + f.message + ` [${f.rule}]`));
+        list.append(el("li", { class: f.severity }, el("span", { class: `sev ${f.severity}` }, f.line ? `line ${f.line}` : f.severity),
+          ": " + f.message + " ", el("span", { class: "rule" }, `[${f.rule}]`)));
       }
       body.push(list);
     }
@@ -183,6 +202,18 @@
 
   showOverlay(state.errors || []);
   showPanel(state);
-  const source = new EventSource("/_giving/events");
-  source.onmessage = (event) => handle(JSON.parse(event.data));
+  // The stream names this page, so the server renders it first after a save. A browser keeps at most six
+  // connections to one server, so a hidden tab lets its stream go and catches up when shown again (the
+  // hello says whether its page changed meanwhile); seven open tabs then never starve a page load.
+  let source = null;
+  function connect() {
+    if (source) return;
+    source = new EventSource("/_giving/events" + (page ? `?page=${encodeURIComponent(page)}` : ""));
+    source.onmessage = (event) => handle(JSON.parse(event.data));
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) connect();
+    else if (source) { source.close(); source = null; }
+  });
+  if (!document.hidden) connect();
 })();

@@ -35,9 +35,11 @@ def raw_get(port: int, target: str, method: str = "GET") -> tuple[int, dict[str,
 class Events:
     """A Server-Sent Events client reading `data:` messages off a socket."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, page: str = ""):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock.sendall(b"GET /_giving/events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n")
+        query = f"?page={page}" if page else ""
+        self.sock.sendall(f"GET /_giving/events{query} HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n"
+                          .encode())
         self.buffer = b""
         head = self._until(b"\r\n\r\n")
         assert b" 200 " in head.split(b"\r\n")[0] and b"text/event-stream" in head
@@ -135,6 +137,19 @@ def test_aliases_and_redirects_file_are_honoured(serve):
         assert status == 301 and headers["location"] == "/first/"
 
 
+def test_forced_rules_custom_404s_and_proxies_behave_like_netlify(serve):
+    files = {**SITE, "static/_redirects": "/about/ /second/ 302!\n/first/ /second/ 302\n"
+                                          "/gone/* /about/ 404\n/api/* https://example.org/:splat 200\n",
+             "content/posts/first.md": post("First post", "2026-01-10", "The first words.\n")}  # no aliases
+    preview = serve(files, watch=False)
+    status, headers, _ = raw_get(preview.port, "/about/")  # `!` wins over the page that exists
+    assert status == 302 and headers["location"] == "/second/"
+    assert raw_get(preview.port, "/first/")[0] == 200  # without `!` the page wins
+    status, _, body = raw_get(preview.port, "/gone/anything")  # a custom 404 page
+    assert status == 404 and b"About this blog." in body
+    assert raw_get(preview.port, "/api/first/")[0] == 404  # proxies are not previewed; never a local page
+
+
 def test_redirect_rules():
     rules = parse_redirects("/a /b\n/c/* /d/:splat 302!\nbad line\n/e /f nope\n")
     assert [(r.source, r.status, r.force) for r in rules] == [("/a", 301, False), ("/c/*", 302, True)]
@@ -156,6 +171,9 @@ def exposed(tmp_path_factory):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, "utf-8")
     (root / "static" / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text(SECRET, "utf-8")
+    (root / "static" / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
     (root / "static" / "alias.txt").symlink_to(root / "static" / "inside.txt")
     (root / "site.toml").write_text((root / "site.toml").read_text() + f"# {SECRET}\n", "utf-8")
     with Preview(root, port=0, watch=False) as preview:
@@ -180,6 +198,10 @@ def exposed(tmp_path_factory):
     ("/%ff%fe", {400}),
     ("relative/path", {400}),
     ("/leak.txt", {404}),
+    ("/linked/secret.txt", {404}),
+    ("/linked/", {404}),
+    ("/%2fetc%2fpasswd", {404}),
+    ("/C:%5cWindows%5cwin.ini", {404}),
 ])
 def test_nothing_outside_the_output_is_served(exposed, target, statuses):
     status, _, body = raw_get(exposed.port, target)
@@ -191,6 +213,17 @@ def test_symlinks_inside_the_site_still_work_and_outside_ones_are_reported(expos
     assert raw_get(exposed.port, "/inside.txt")[2] == b"inside the site\n"
     assert raw_get(exposed.port, "/alias.txt")[2] == b"inside the site\n"
     assert any(f.location.path == "static/leak.txt" and f.rule == "serve" for f in exposed.findings)
+    assert any(f.location.path == "static/linked" and f.rule == "serve" for f in exposed.findings)
+
+
+def test_a_browser_hanging_up_mid_request_prints_nothing(serve, capfd):
+    preview = serve(watch=False)
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", preview.port), timeout=5) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.sendall(b"GET /first/ HTTP/1.1\r\nHost: t\r\n")  # half a request, then a reset
+    assert raw_get(preview.port, "/first/")[0] == 200  # the server is fine...
+    assert "Traceback" not in capfd.readouterr().err  # ...and said nothing about it
 
 
 # -- live reload ---------------------------------------------------------------------------------------
@@ -205,15 +238,50 @@ def test_saving_a_post_sends_one_reload_event_naming_its_page(serve):
         source = preview.site_root / "content/posts/second.md"
         for n in range(5):  # a save storm is one rebuild
             source.write_text(post("Second post", "2026-01-11", f"Second words, take {n}.\n"), "utf-8")
-        message = events.next()
-        assert message["type"] == "build" and message["ok"] and message["since"] == hello["version"]
-        assert "second/index.html" in message["changed"] and "first/index.html" not in message["changed"]
-        assert message["css"] is None
+        quick = events.next()  # its own page first...
+        assert quick["type"] == "build" and quick["ok"] and quick["since"] == hello["version"] and "quick" in quick
+        assert "second/index.html" in quick["changed"] and "first/index.html" not in quick["changed"]
+        assert quick["css"] is None
         assert b"take 4" in raw_get(preview.port, "/second/")[2]
-        assert preview.builds == 2
+        full = events.next()  # ...then the rest of the site, without that page again
+        assert full["ok"] and full["since"] == quick["version"] and "quick" not in full
+        assert "second/index.html" not in full["changed"]
+        wait_builds(preview, 2)
+        assert (preview.builds, preview.quick_builds) == (2, 1)
         assert preview.cache.misses == 3 + 1  # the first build parsed three files, the save one
     finally:
         events.close()
+
+
+def test_quick_pages_are_byte_for_byte_the_full_builds(serve):
+    """The pages in view come first, rendered exactly as the full build renders them, so no page reloads twice."""
+    preview = serve()
+    events = Events(preview.port, page="first/index.html")  # a browser on the neighbour of the edited post
+    try:
+        events.next()
+        (preview.site_root / "content/posts/second.md").write_text(
+            post("Second post, renamed", "2026-01-11", "New words.\n"), "utf-8")
+        quick = events.next()
+        assert {"first/index.html", "second/index.html"} <= set(quick["changed"])  # its title is on first's page
+        early = dict(preview.snapshot.outputs)
+        assert "Second post, renamed" not in early["index.html"].decode()  # listings wait for the full build
+        full = events.next()
+        assert "index.html" in full["changed"] and not {"first/index.html", "second/index.html"} & set(full["changed"])
+        wait_builds(preview, 2)
+        for key in quick["changed"]:
+            assert early[key] == preview.snapshot.outputs[key], key
+    finally:
+        events.close()
+
+
+def test_quick_rebuild_is_skipped_for_anything_but_posts_and_pages(serve):
+    preview = serve({**SITE, "static/note.txt": "one\n"})
+    now = preview.snapshot.now
+    assert not preview.quick_rebuild({""}, now) and not preview.quick_rebuild(set(), now)
+    source = preview.site_root / "content/posts/second.md"
+    source.write_text('---\ntitle: "Broken\n---\n', "utf-8")
+    assert not preview.quick_rebuild({"content/posts/second.md"}, now)  # errors wait for the full build
+    assert preview.quick_builds == 0 and b"Second words." in preview.snapshot.outputs["second/index.html"]
 
 
 def test_editorial_findings_follow_the_reload_as_an_update(serve):
@@ -223,8 +291,10 @@ def test_editorial_findings_follow_the_reload_as_an_update(serve):
         events.next()
         (preview.site_root / "content/posts/second.md").write_text(
             post("Second post", "2026-01-11", "I said the the truth.\n"), "utf-8")
-        build = events.next()
-        update = events.next(skip=())
+        messages = [events.next(skip=())]
+        while messages[-1]["type"] != "findings":  # the quick build and the full one come first
+            messages.append(events.next(skip=()))
+        *_, build, update = messages
         assert update["type"] == "findings" and update["ok"] and update["version"] == build["version"]
         data = preview.page_data("second/index.html")
         assert [f["rule"] for f in data["findings"]] == ["repeated-word"]
@@ -234,7 +304,8 @@ def test_editorial_findings_follow_the_reload_as_an_update(serve):
 
 
 def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(serve):
-    preview = serve()
+    linking = post("First post", "2026-01-10", "The first words; then [the second](second.md).\n")
+    preview = serve({**SITE, "content/posts/first.md": linking})
     events = Events(preview.port)
     source = preview.site_root / "content/posts/second.md"
     good = source.read_text("utf-8")
@@ -251,6 +322,9 @@ def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(
         state = json.loads(body.split(b'id="giving-state">')[1].split(b"</script>")[0])
         assert not state["ok"] and state["errors"][0]["path"] == "content/posts/second.md"
         assert "content/posts/second.md" in raw_get(preview.port, "/_giving/")[2].decode()
+
+        # The file just saved comes first, before the links elsewhere that its breakage breaks.
+        assert [e["path"] for e in message["errors"]][0] == "content/posts/second.md"
 
         source.write_text(good.replace("Second words.", "Fixed words."), "utf-8")
         message = events.next()
@@ -372,26 +446,68 @@ def test_a_port_in_use_is_a_clear_error(serve, make_site):
     assert f"port {first.port}" in str(caught.value) and "--port 0" in str(caught.value)
 
 
-def test_giving_serve_command_says_the_port_and_stops_on_ctrl_c(make_site):
-    root = make_site(SITE)
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(root), "--port", "0"],
+def start_serving(root: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    """`giving serve --port 0 ARGS` in a subprocess, and its output up to the "Serving" line."""
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(root), "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=Path(__file__).parent.parent)
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if line.startswith("Serving") or not line:
+            break
+    return proc, lines
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
     try:
-        lines = []
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if line.startswith("Serving") or not line:
-                break
-        assert lines[-1].startswith("Serving"), lines
-        port = int(next(line for line in lines if "picked free port" in line).split()[-1].rstrip("."))
-        assert raw_get(port, "/first/")[0] == 200
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=10)
-        assert proc.returncode == 0 and "Stopped." in out
+        out, _ = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    return out
+
+
+def test_giving_serve_command_says_the_port_and_stops_on_ctrl_c(make_site):
+    proc, lines = start_serving(make_site(SITE))
+    try:
+        assert lines[-1].startswith("Serving") and "http://127.0.0.1:" in lines[-1], lines
+        assert not any("Warning" in line for line in lines)
+        port = int(next(line for line in lines if "picked free port" in line).split()[-1].rstrip("."))
+        assert raw_get(port, "/first/")[0] == 200
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Stopped." in out and "Traceback" not in out
+
+
+def test_giving_serve_warns_when_others_can_reach_it(make_site):
+    proc, lines = start_serving(make_site(SITE), "--host", "0.0.0.0")
+    try:
+        assert any("Warning: listening on all interfaces (0.0.0.0)" in line for line in lines), lines
+    finally:
+        stop(proc)
+
+
+def test_a_port_in_use_is_said_before_building(make_site):
+    root = make_site({**SITE, "content/posts/bad.md": "---\ntitle: [\n---\n"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "generator", "serve", "--site", str(root), "--port", str(port)],
+                              capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"--port: error: port {port} on 127.0.0.1 is already in use; stop the other "
+                                   "server, choose another --port, or pass --port 0 to pick a free one [serve]")
+
+
+def test_loopback_hosts():
+    from generator.serve import all_interfaces, loopback
+
+    assert all(loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
+    assert not any(loopback(h) for h in ("0.0.0.0", "192.168.1.5", "example.org", "::"))
+    assert all_interfaces("0.0.0.0") and all_interfaces("::") and not all_interfaces("127.0.0.1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from conftest import post
@@ -61,3 +63,29 @@ def test_stylesheet_change_swaps_without_reloading(preview, page):
     page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(9, 8, 7)'", timeout=10_000)
     assert page.evaluate("window.notReloaded === true")
     assert page.locator('link[rel="stylesheet"]').count() == 1
+
+
+HIDE = """hidden => {
+    Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_hidden_tabs_let_their_stream_go_so_a_seventh_tab_loads(preview, page):
+    """A browser keeps six connections to one server; a live-reload stream per tab must not use them all up."""
+    tabs = [page] + [page.context.new_page() for _ in range(6)]
+    for tab in tabs[:6]:
+        tab.goto(preview.url + "a/")
+        tab.evaluate(HIDE, True)  # the tab goes to the background
+    deadline = time.monotonic() + 10  # the server notices a closed stream at its next heartbeat
+    while preview._viewing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not preview._viewing, "hidden tabs still hold their streams"
+    tabs[6].goto(preview.url + "b/", timeout=10_000)  # would hang with six streams open
+    expect(tabs[6].get_by_text("Paragraph 79 of a long essay")).to_be_visible()
+
+    (preview.site_root / "content/posts/a.md").write_text(
+        post("Part one", "2026-01-01", "Written while the tab was hidden.\n", series="Walk", series_order=1), "utf-8")
+    assert preview.wait_for(lambda: b"while the tab" in preview.snapshot.outputs["a/index.html"], 10)
+    tabs[0].evaluate(HIDE, False)  # back to the front: it catches up by itself
+    expect(tabs[0].get_by_text("Written while the tab was hidden.")).to_be_visible(timeout=10_000)
