@@ -145,7 +145,7 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
     """Preview the site: rebuild on every save and reload the browser (drafts and future posts included)."""
     import time
 
-    from generator.serve import Preview, all_interfaces
+    from generator.serve import Preview, all_interfaces, loopback
 
     def report(b) -> None:
         if b.number == 1:
@@ -171,8 +171,15 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
         preview.close()
         echo_findings(exc.findings)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C during the first build
+        preview.close()
+        click.echo("Stopped.")
+        return
     if all_interfaces(host):
         click.secho(f"Warning: listening on all interfaces ({host}); anyone on your network can read this preview, "
+                    "drafts included.", err=True, fg="yellow")
+    elif not loopback(host):
+        click.secho(f"Warning: listening on {host}, which other machines can reach; they can read this preview, "
                     "drafts included.", err=True, fg="yellow")
     if port == 0:
         click.echo(f"Port 0: picked free port {preview.port}.")
