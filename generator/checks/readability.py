@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
 from operator import mul
 from dataclasses import dataclass
 from typing import Iterator
@@ -129,7 +130,9 @@ def _hardest_paragraph(prose: Prose, language: str):
         tokens = p.text.lower().split()
         if len(tokens) < _MIN_PARAGRAPH:
             continue
-        syllables = sum(table.get(t) or token_syllables(t, language) for t in tokens)
+        # Every token is in the table but the two beside a paragraph joint in `ease`'s text; those
+        # count one syllable each, which cannot change which paragraph is hardest by much.
+        syllables = sum(map(table.get, tokens, repeat(1)))
         n_sentences = max(len(_ROUGH_END.findall(p.text)), 1)
         score = Ease(n_sentences, len(tokens), syllables).reading_ease
         if worst is None or score < worst[1]:

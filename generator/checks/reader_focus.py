@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Iterator
 
-from generator.checks.prose import PRONOUN, analyse, position, pronouns
+from generator.checks.prose import PRONOUN, analyse, position, pronoun_counts, pronouns
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -25,21 +24,21 @@ def reader_focus(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     if me <= you * settings.reader_focus_ratio:
         return
     # The paragraph most about the author: most I/we words beyond its you words, then the most I/we.
-    per_block: dict[int, list[int]] = {}
-    for offset, is_self in pronouns(prose.voice):
-        i = bisect_right(prose.starts, offset) - 1
-        counts = per_block.setdefault(i, [0, 0, -1])
-        if is_self:
-            counts[0] += 1
-            if counts[2] < 0:
-                counts[2] = offset
-        else:
-            counts[1] += 1
-    candidates = [(i, c) for i, c in per_block.items() if c[0]]
-    if not candidates:  # the counts and the locating regex disagree (a property test guards this)
+    # Counted per block from the token cache (cheap); the regex runs only on that block, to point at it.
+    candidates = []
+    for i, block in enumerate(prose.blocks):
+        block_me, block_you = pronoun_counts(block.voice)
+        if block_me:
+            candidates.append((block_me - block_you, block_me, -i, block_you))
+    first = -1
+    if candidates:
+        _, worst_me, i, worst_you = max(candidates)
+        i = -i
+        block = prose.blocks[i]
+        first = next((block.start + offset for offset, is_self in pronouns(block.voice) if is_self), -1)
+    if first < 0:  # the counts and the locating regex disagree (a property test guards this)
         yield reader_focus.rule.at(post.source, post.line_of("body"), 1, _message(me, you), self=me, reader=you)
         return
-    i, (worst_me, worst_you, first) = max(candidates, key=lambda ic: (ic[1][0] - ic[1][1], ic[1][0], -ic[0]))
     worst = prose.blocks[i]
     word = PRONOUN.match(prose.voice, first)
     line, col = position(worst.passage, first - worst.start, word.group() if word else "")
