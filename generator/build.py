@@ -13,23 +13,24 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from generator import __version__
 from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_state, dumps, file_key,
                              load_outputs, load_state, parse_key, post_key, site_key, state_names, theme_key)
-from generator.checks import run_checks
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
-from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
 from generator.fs import read_cache_file, read_sources, read_tree, write_cache_file
 from generator.model import BuildResult
-from generator.parallel import check_site, parse_all, render_all
-from generator.questions import attach as attach_questions, is_question_file, parse_questions, unanswered
-from generator.site import BuildOptions, _published, assemble
 from generator.theme import load_chain
+
+if TYPE_CHECKING:
+    from generator.site import BuildOptions
+
+# Markdown, Jinja, the checks and Pillow load only when a build needs them: a build that reuses its last
+# result (nothing changed) starts and ends before them.
 
 PACKAGE = Path(__file__).parent
 
@@ -52,12 +53,13 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 
 
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
-          parse: Callable[..., tuple] = parse_post, check: Callable[..., list] = run_checks,
+          parse: Callable[..., tuple] | None = None, check: Callable[..., list] | None = None,
           cache: bool = True, site_needed: bool = True) -> BuildResult:
-    """`parse` and `check` default to `parse_post` and `run_checks`, which then run in parallel and
-    through the build cache; the preview server passes its own per-file parse memo, and runs the checks
-    itself after the page is up. `cache=False` is a clean build that neither reads nor writes the cache.
-    With `site_needed=False` (the CLI) an unchanged site returns its last outputs without `site`."""
+    """`parse` and `check` default to `content.parse_post` and `checks.run_checks`, which then run in
+    parallel and through the build cache; the preview server passes its own per-file parse memo, and
+    runs the checks itself after the page is up. `cache=False` is a clean build that neither reads nor
+    writes the cache. With `site_needed=False` (the CLI) an unchanged site returns its last outputs
+    without `site`."""
     progress = progress or Progress()
     try:
         config, config_text = load_config(site_root)
@@ -67,27 +69,36 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
 
     # read
     sources = read_sources(site_root)
+
+    # the cache: what this build may reuse, and the key of the whole build
+    cached = parse is None and check is None
+    code = code_key(__version__, (data for _, data in read_tree([PACKAGE], (".py",))))
+    state_file, outputs_file = state_names(site_root)
+    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
+    keys = parse_key(code, config_text)
+    theme = theme_key(read_tree([chain.site_templates, *(t.root for t in chain.themes)]))
+    whole = digest(keys, theme, f"{options.drafts}{options.future}",
+                   *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
+    if cache and cached and not site_needed and state.quick[0] == whole and _same_day(state, options.now):
+        reused = load_outputs(read_cache_file(site_root, outputs_file), state.outputs_key)
+        if reused is not None:
+            findings = pickle.loads(state.quick[1])
+            if state.quick[3]:  # the site has reader questions: how long they have waited changes daily
+                findings += _question_findings(sources, config, options)[1]
+            return BuildResult(reused[0], tuple(sorted_findings(findings)))
+
+    from generator.content import kind_of, parse_post
+    from generator.parallel import check_site, parse_all, render_all
+    from generator.questions import attach as attach_questions, is_question_file
+    from generator.site import assemble
+
     markdown = [s for s in sources if kind_of(s.path)]
     question_files = [s for s in sources if is_question_file(s.path)]  # private: never copied through
     assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")
               and not is_question_file(s.path)}
     progress.start(len(markdown) * 2)
-
-    # the cache: what this build may reuse, and the key of the whole build
-    cached = parse is parse_post and check is run_checks
-    code = code_key(__version__, (data for _, data in read_tree([PACKAGE], (".py",))))
-    state_file, outputs_file = state_names(site_root)
-    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
-    keys = parse_key(code, config_text)
     file_keys = [file_key(keys, s.path, s.data) for s in markdown]
-    theme = theme_key(read_tree([chain.site_templates, *(t.root for t in chain.themes)]))
-    whole = _whole_key(keys, theme, sources, file_keys, state, options)
-    questions, question_findings = parse_questions(question_files, config)
-    question_findings += unanswered(questions, config, options.now)  # depends on the day: never cached
-    if cache and cached and not site_needed and whole and state.quick[0] == whole:
-        reused = load_outputs(read_cache_file(site_root, outputs_file), state.outputs_key)
-        if reused is not None:
-            return BuildResult(reused[0], tuple(sorted_findings([*pickle.loads(state.quick[1]), *question_findings])))
+    questions, question_findings = _question_findings(sources, config, options)
 
     def finish(result: BuildResult) -> BuildResult:
         if cache and cached:
@@ -97,8 +108,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # parse
     findings: list[Finding] = []
     if cached:
-        results = parse_all(markdown, file_keys, config, parse, state, progress.advance)
+        results = parse_all(markdown, file_keys, config, parse_post, state, progress.advance)
     else:
+        parse = parse or parse_post
         results = [parse(source, config) for source in markdown]
         for _ in markdown:
             progress.advance()
@@ -121,6 +133,8 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
         findings += check_site(site, config_text, state, post_keys, site_key(keys, site, post_keys))
     else:
+        if check is None:
+            from generator.checks import run_checks as check
         findings += check(site, config_text)
     if has_errors(findings):
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
@@ -153,24 +167,24 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     if has_errors(findings):
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
     final = sorted_findings(findings)
-    if whole is None:  # the metadata this build parsed makes the next whole key computable
-        whole = _whole_key(keys, theme, sources, file_keys, state, options)
-    if whole and state.outputs_key == render_key:
+    if state.outputs_key == render_key:
+        # The next build may return this result whole if no file changed and no scheduled post came due.
+        due = [p.date for p in posts if p.kind == "post" and p.date and p.date > options.now and not options.future]
         quiet = set(question_findings)
-        state.quick = (whole, dumps([f for f in final if f not in quiet]))
+        state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None),
+                       bool(question_files))
     return finish(BuildResult(outputs, tuple(final), site))
 
 
-def _whole_key(keys: str, theme: str, sources, file_keys: list[str], state: BuildState,
-               options: BuildOptions) -> str | None:
-    """Every input of a build: each file's bytes, the theme, the generator, and which posts today's date
-    and the flags publish (from each file's cached metadata; None while some file has none)."""
-    published = []
-    for key in file_keys:
-        if key not in state.meta:
-            return None
-        meta = state.meta[key]
-        published.append("-" if meta is None else
-                         "1" if _published(SimpleNamespace(kind=meta[0], draft=meta[1], date=meta[2]), options) else "0")
-    files = [part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())]
-    return digest(keys, theme, f"{options.drafts}{options.future}", "".join(published), *files)
+def _same_day(state: BuildState, now: datetime) -> bool:
+    """No post scheduled at the last build has come due since (which would publish it)."""
+    due = state.quick[2]
+    return due is None or now < due
+
+
+def _question_findings(sources, config: Config, options: BuildOptions) -> tuple[list, list[Finding]]:
+    from generator.questions import is_question_file, parse_questions, unanswered
+
+    questions, problems = parse_questions([s for s in sources if is_question_file(s.path)], config)
+    return questions, problems + unanswered(questions, config, options.now)  # depends on the day: not cached
+

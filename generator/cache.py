@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import pickle
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Iterable
@@ -122,8 +123,9 @@ class BuildState:
     checked: dict[str, bytes] = field(default_factory=dict)  # post key -> pickled findings of that post
     site_checked: dict[str, bytes] = field(default_factory=dict)  # site key -> pickled site-wide findings
     outputs_key: str = ""  # the render key of the outputs file saved beside this state
-    meta: dict[str, tuple] = field(default_factory=dict)  # file key -> (kind, draft, date): what publishing needs
-    quick: tuple[str, bytes] = ("", b"")  # (whole-build key, pickled findings) of the last good build
+    # The last good build whole: (key of every input, pickled findings, when its first scheduled post
+    # comes due, whether it has reader questions), so an unchanged site costs a read and a compare.
+    quick: tuple[str, bytes, datetime | None, bool] = ("", b"", None, False)
     hits: int = 0  # how many entries this build reused (tests and the CLI read it)
 
     def get(self, table: str, key: str) -> Any | None:
@@ -153,12 +155,12 @@ def load_state(blob: bytes | None, code: str) -> BuildState:
         stored = pickle.loads(blob[len(MAGIC):])
         if not isinstance(stored, dict) or stored.get("code") != code:
             return BuildState(code)
-        tables = {name: stored[name] for name in ("parsed", "checked", "site_checked", "meta")}
+        tables = {name: stored[name] for name in ("parsed", "checked", "site_checked")}
         if not all(isinstance(t, dict) for t in tables.values()) or not isinstance(stored["outputs_key"], str):
             return BuildState(code)
         quick = stored["quick"]
-        if not (isinstance(quick, tuple) and len(quick) == 2 and isinstance(quick[0], str)
-                and isinstance(quick[1], bytes)):
+        if not (isinstance(quick, tuple) and len(quick) == 4 and isinstance(quick[0], str)
+                and isinstance(quick[1], bytes) and (quick[2] is None or isinstance(quick[2], datetime))):
             return BuildState(code)
         return BuildState(code, outputs_key=stored["outputs_key"], quick=quick, **tables)
     except Exception:  # noqa: BLE001 - truncated, foreign or damaged: start cold
@@ -171,7 +173,7 @@ def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
         fh.write(MAGIC)
         pickle.dump({"code": state.code, "parsed": state.parsed, "checked": state.checked,
                      "site_checked": state.site_checked, "outputs_key": state.outputs_key,
-                     "meta": state.meta, "quick": state.quick}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                     "quick": state.quick}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return write
 
 

@@ -87,10 +87,11 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = _listing(out) if (out / MARKER).is_file() else None
-    if previous is None or any(rel.startswith("\0") for rel in previous) or _conflicts(out, outputs):
+    if previous is None or None in previous.values() or _conflicts(out, [r for r in outputs if r not in previous]):
         return _replace_whole(out, outputs)
-    changed = [rel for rel, data in outputs.items() if rel not in previous or not _same(out / rel, data)]
-    removed = sorted(previous - set(outputs))
+    changed = [rel for rel, data in outputs.items()
+               if previous.get(rel) != len(data) or not _same(out / rel, data)]
+    removed = sorted(previous.keys() - outputs.keys())
     if not changed and not removed:
         return 0
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -138,9 +139,9 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
     return len(outputs)
 
 
-def _conflicts(out: Path, outputs: Mapping[str, bytes]) -> bool:
+def _conflicts(out: Path, new: list[str]) -> bool:
     """Would a new file need a path that is now a folder, or a folder where a file is? Then swap whole."""
-    for rel in outputs:
+    for rel in new:
         target = out / rel
         if target.is_dir() and not target.is_symlink():
             return True
@@ -152,21 +153,28 @@ def _conflicts(out: Path, outputs: Mapping[str, bytes]) -> bool:
     return False
 
 
-def _listing(folder: Path) -> set[str]:
-    """Relative paths of the files under `folder` (our marker left out); a symlink is marked with a NUL."""
-    found = set()
-    for top, dirs, files in os.walk(folder):
-        base = Path(top).relative_to(folder)
-        for name in files + [d for d in dirs if (Path(top) / d).is_symlink()]:
-            rel = (base / name).as_posix()
-            if rel != MARKER:
-                found.add(rel if not (Path(top) / name).is_symlink() else "\0" + rel)
+def _listing(folder: Path) -> dict[str, int | None]:
+    """Relative path -> size of the files under `folder` (our marker left out); None for a symlink."""
+    found: dict[str, int | None] = {}
+    stack = [("", str(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    found[rel] = None
+                elif entry.is_dir():
+                    stack.append((rel + "/", entry.path))
+                elif rel != MARKER:
+                    found[rel] = entry.stat().st_size
     return found
 
 
 def _same(path: Path, data: bytes) -> bool:
     try:
-        return not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+        with open(path, "rb") as fh:
+            return fh.read() == data
     except OSError:
         return False
 

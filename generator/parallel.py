@@ -76,8 +76,6 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     for i, result in zip(todo, fresh):
         results[i] = result
     state.parsed = {key: state.parsed.get(key) or dumps(result) for key, result in zip(keys, results)}
-    state.meta = {key: (post.kind, post.draft, post.date) if post else None
-                  for key, (post, _) in zip(keys, results)}  # type: ignore[misc]
     for _ in sources:
         advance()
     return results  # type: ignore[return-value]

@@ -150,3 +150,29 @@ def test_one_edit_parses_only_that_file(make_site, monkeypatch):
     result = build(root, OPTIONS)
     assert seen == ["content/posts/b.md"]
     assert dict(result.outputs) == dict(build(root, OPTIONS, cache=False).outputs)
+
+
+def test_a_scheduled_post_is_published_when_it_comes_due(make_site):
+    from datetime import timedelta
+
+    root = make_site({"content/posts/now.md": post("Now", "2026-05-01"),
+                      "content/posts/later.md": post("Later", "2026-06-03")})  # NOW is 2026-06-01
+    before = build(root, OPTIONS, site_needed=False)
+    assert not any("later" in path for path in before.outputs)
+    after_options = BuildOptions(now=NOW + timedelta(days=3))
+    after = build(root, after_options, site_needed=False)
+    assert any("later" in path for path in after.outputs)
+    assert dict(after.outputs) == dict(build(root, after_options, cache=False).outputs)
+
+
+def test_waiting_questions_are_counted_on_the_day_of_each_build(make_site):
+    from datetime import timedelta
+
+    root = make_site({"content/posts/a.md": post("A", "2026-05-01"),
+                      "content/questions/q.md": "---\nasked_at: 2026-05-30T10:00:00Z\nstatus: pending\n"
+                                                "question: |\n  Why do you write?\n---\n"})
+    for days in (0, 0, 40, 40, 80):
+        options = BuildOptions(now=NOW + timedelta(days=days))
+        quick, clean = build(root, options, site_needed=False), build(root, options, cache=False)
+        assert quick.findings == clean.findings and dict(quick.outputs) == dict(clean.outputs)
+    assert any(f.rule == "unanswered" for f in clean.findings)
