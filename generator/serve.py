@@ -33,7 +33,7 @@ import time
 import traceback
 import uuid
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -283,6 +283,9 @@ class Preview:
         self.quick_builds = 0
         self._files: dict[str, SourceFile] | None = None  # the quick rebuild's copy of the sources
         self._since_good: set[str] = set()  # files saved since the last good build
+        self._check_wanted = threading.Condition()
+        self._check_job: tuple | None = None  # the checks the checker thread is to run next
+        self._checker_running = False
         self._threads: list[threading.Thread] = []
         self._observer = None
         self._watches: dict[tuple[str, bool], object] = {}
@@ -300,6 +303,8 @@ class Preview:
         if self.watch:
             self._start_watching()
             self._spawn(self._builder, "giving-builder")
+            self._spawn(self._checker, "giving-checker")
+            self._checker_running = True
         return self
 
     @property
@@ -313,6 +318,8 @@ class Preview:
         self._dirty.set()
         with self._changed:
             self._changed.notify_all()
+        with self._check_wanted:
+            self._check_wanted.notify_all()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -375,7 +382,7 @@ class Preview:
             try:
                 if self.quick and self.quick_rebuild(touched, now) and self._dirty.is_set():
                     continue  # typing on: the rest of the site waits until the writer pauses
-                self.rebuild(now, saved)
+                self.rebuild(now, saved, background=True)
             except Exception:  # noqa: BLE001 - a bug in a rebuild must not end the builder
                 traceback.print_exc()
             if self.watch:
@@ -472,12 +479,13 @@ class Preview:
         pages = dict(renderer.render_site())
         return None if has_errors(renderer.findings) else (pages, site)
 
-    def rebuild(self, now: datetime | None = None, saved: Iterable[str] = ()) -> Build:
+    def rebuild(self, now: datetime | None = None, saved: Iterable[str] = (), background: bool = False) -> Build:
         """Build now (the builder thread calls this; so may tests), publish the result, return a summary.
 
         Two steps: the build without the editorial checks, published at once so the browser reloads;
-        then the checks over the new site, published as a findings update. A change that arrives
-        meanwhile skips the checks of a build it already supersedes.
+        then the checks over the new site, published as a findings update (by the checker thread when
+        `background`, so the next save need not wait for them). A newer build drops the checks of the
+        one it supersedes. `saved` are the files saved since the last rebuild; their errors come first.
         """
         with self._build_lock:
             started = time.perf_counter()
@@ -529,21 +537,54 @@ class Preview:
                 "errors": [self.finding_data(f, excerpt=True) for f in self.errors[:20]],
             })
 
-            checked = 0.0
-            if deferred and not self.errors and not (self._dirty.is_set() and self.builds > 1):
-                began = time.perf_counter()
-                try:
-                    self._check_findings = tuple(self.run_checks(*deferred[0]))
-                except Exception as exc:  # noqa: BLE001
-                    self._check_findings = (_internal(exc, "checking"),)
-                checked = time.perf_counter() - began
-                check_errors = tuple(f for f in self._check_findings if f.severity == "error")
-                self.errors = tuple(sorted_findings([*self.errors, *check_errors]))
-                self.findings = tuple(sorted_findings([*findings, *self._check_findings]))
-                self._publish({"type": "findings", "ok": not self.errors, "version": self.snapshot.version,
-                               "errors": [self.finding_data(f, excerpt=True) for f in self.errors[:20]]})
             report = Build(self.builds, not self.errors, self.findings, seconds, self.snapshot.version,
-                           changed_list, bool(css), parsed, checked)
+                           changed_list, bool(css), parsed)
+            number = self.builds
+            wanted = deferred and not self.errors and not (self._dirty.is_set() and number > 1)
+            if wanted and background and self._checker_running:
+                with self._check_wanted:  # the checker thread takes the latest job; a newer build drops this one
+                    self._check_job = (number, deferred[0], tuple(findings), report)
+                    self._check_wanted.notify()
+                return report
+        if wanted:
+            report = self._check(number, deferred[0], tuple(findings), report) or report
+        else:
+            self.on_build(report)
+        return report
+
+    def _checker(self) -> None:
+        """Runs the editorial checks of the latest good build, off the builder thread, so a save made
+        while a large site is being checked is rebuilt at once (its build supersedes those checks)."""
+        while True:
+            with self._check_wanted:
+                while self._check_job is None and not self._stopping.is_set():
+                    self._check_wanted.wait()
+                if self._stopping.is_set():
+                    return
+                job, self._check_job = self._check_job, None
+            try:
+                self._check(*job)
+            except Exception:  # noqa: BLE001 - a bug in a check must not end the checker
+                traceback.print_exc()
+
+    def _check(self, number: int, deferred: tuple, findings: tuple[Finding, ...], report: Build) -> Build | None:
+        """Run the checks for build `number` and publish them, unless a newer build came meanwhile."""
+        began = time.perf_counter()
+        try:
+            found = tuple(self.run_checks(*deferred))
+        except Exception as exc:  # noqa: BLE001
+            found = (_internal(exc, "checking"),)
+        checked = time.perf_counter() - began
+        with self._build_lock:
+            if number != self.builds:
+                return None  # superseded: that build's own checks are queued or done
+            self._check_findings = found
+            check_errors = tuple(f for f in found if f.severity == "error")
+            self.errors = tuple(sorted_findings([*self.errors, *check_errors]))
+            self.findings = tuple(sorted_findings([*findings, *found]))
+            self._publish({"type": "findings", "ok": not self.errors, "version": self.snapshot.version,
+                           "errors": [self.finding_data(f, excerpt=True) for f in self.errors[:20]]})
+            report = replace(report, ok=not self.errors, findings=self.findings, check_seconds=checked)
         self.on_build(report)
         return report
 

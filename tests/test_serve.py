@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -87,6 +88,14 @@ def serve(make_site):
     yield start
     for preview in started:
         preview.close()
+
+
+def poll(predicate, timeout: float) -> bool:
+    """For what no build announces (threads starting, streams closing)."""
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(predicate())
 
 
 def wait_builds(preview: Preview, count: int, timeout: float = 5) -> None:
@@ -301,6 +310,30 @@ def test_editorial_findings_follow_the_reload_as_an_update(serve):
         assert data["findings"][0]["line"] == 5 and data["voice"]["i_we"] == 1
     finally:
         events.close()
+
+
+def test_a_save_during_slow_checks_is_rebuilt_without_waiting_for_them(serve):
+    preview = serve()
+    release, calls = threading.Event(), []
+    real = preview.run_checks
+
+    def slow_checks(site, text):
+        calls.append(site)
+        release.wait(10)  # a large site's editorial checks
+        return real(site, text)
+
+    preview.run_checks = slow_checks
+    source = preview.site_root / "content/posts/second.md"
+    try:
+        source.write_text(post("Second post", "2026-01-11", "One save.\n"), "utf-8")
+        assert poll(lambda: calls, 10)
+        source.write_text(post("Second post", "2026-01-11", "Another save, the the same.\n"), "utf-8")
+        wait_builds(preview, 3)  # built while the first save's checks still run
+        assert b"Another save" in raw_get(preview.port, "/second/")[2]
+    finally:
+        release.set()
+    assert preview.wait_for(lambda: any(f.rule == "repeated-word" for f in preview.findings), 10)
+    assert len(calls) == 2  # the superseded checks were dropped, the latest ones ran
 
 
 def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(serve):
