@@ -49,7 +49,7 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     """Build the site into the output folder, replacing it only if the build succeeds."""
     from generator.build import Progress, build as run_build
     from generator.fs import write_output
-    from generator.site import BuildOptions
+    from generator.model import BuildOptions
     import gc
     import time
 
@@ -156,7 +156,8 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
             click.secho(f"Build failed: {_counts(b.findings)}; still serving the last good build.", err=True, fg="red")
             return
         what = "nothing changed" if b.changed == () else \
-            "all pages changed" if b.changed is None else f"{len(b.changed)} files changed"
+            "all pages changed" if b.changed is None else \
+            f"{len(b.changed)} file{'s' * (len(b.changed) != 1)} changed"
         what += " (stylesheet swapped)" if b.css_only else ""
         checks = f" (+{b.check_seconds * 1000:.0f} ms of checks)" if b.check_seconds else ""
         click.echo(f"Rebuilt in {b.seconds * 1000:.0f} ms{checks}: {what}; {_counts(b.findings)}.")
