@@ -8,6 +8,7 @@ as `[checks]`), with its type and default. Anything else is an error naming the 
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ SCHEMA: dict[str, Option] = {
 
 # Tables: name -> their keys. Feature modules add their own tables here (e.g. [checks]).
 SECTIONS: dict[str, dict[str, Option]] = {}
+# Tables whose module registers them on import; imported when a site.toml has the table, so a lazily
+# loaded feature (the build imports the checks only when it runs them) still has its keys validated.
+SECTION_OWNERS: dict[str, str] = {"checks": "generator.checks"}
 
 # [questions]: reader questions (generator/questions.py).
 SECTIONS["questions"] = {
@@ -178,6 +182,9 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
         line = int(match.group(1)) if match else 0
         raise GivingError([error(f"not valid TOML: {exc}", path, line, "config")]) from None
 
+    for name, owner in SECTION_OWNERS.items():
+        if name in data and name not in SECTIONS:
+            importlib.import_module(owner)
     values, findings = _check_table(data, SCHEMA, None, text, path)
     sections: dict[str, Mapping[str, Any]] = {}
     for name, schema in SECTIONS.items():

@@ -99,3 +99,15 @@ def test_drafts_are_not_checked_unless_asked(make_site):
     root = make_site({"content/posts/a.md": post("A", body=SHOUTY, draft="true")})
     assert not check_folder(root, BuildOptions(now=NOW)).findings
     assert check_folder(root, BuildOptions(now=NOW, drafts=True)).findings
+
+
+def test_checks_table_is_known_before_the_checks_are_imported():
+    """The build imports the checks lazily; a fresh interpreter must still accept [checks] in site.toml."""
+    import subprocess
+    import sys
+
+    code = ("from generator.config import parse_config\n"
+            "c = parse_config('title = \"T\"\\nbase_url = \"https://t.example/\"\\n[checks]\\nshouting = \"off\"\\n')\n"
+            "print(dict(c.section('checks'))['shouting'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "off"
