@@ -15,19 +15,17 @@ import pickle
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from generator import __version__
-from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_state, dumps, file_key,
-                             load_outputs, load_state, parse_key, post_key, site_key, state_names, theme_key)
+from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_quick, dump_state, dumps, file_key,
+                             load_outputs, load_quick, load_state, parse_key, post_key, site_key, state_names,
+                             theme_key)
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
 from generator.fs import read_cache_file, read_sources, read_tree, write_cache_file
-from generator.model import BuildResult
+from generator.model import BuildOptions, BuildResult
 from generator.theme import load_chain
-
-if TYPE_CHECKING:
-    from generator.site import BuildOptions
 
 # Markdown, Jinja, the checks and Pillow load only when a build needs them: a build that reuses its last
 # result (nothing changed) starts and ends before them.
@@ -73,19 +71,21 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # the cache: what this build may reuse, and the key of the whole build
     cached = parse is None and check is None
     code = code_key(__version__, (data for _, data in read_tree([PACKAGE], (".py",))))
-    state_file, outputs_file = state_names(site_root)
-    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
+    state_file, outputs_file, quick_file = state_names(site_root)
     keys = parse_key(code, config_text)
     theme = theme_key(read_tree([chain.site_templates, *(t.root for t in chain.themes)]))
     whole = digest(keys, theme, f"{options.drafts}{options.future}",
                    *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
-    if cache and cached and not site_needed and state.quick[0] == whole and _same_day(state, options.now):
-        reused = load_outputs(read_cache_file(site_root, outputs_file), state.outputs_key)
-        if reused is not None:
-            findings = pickle.loads(state.quick[1])
-            if state.quick[3]:  # the site has reader questions: how long they have waited changes daily
-                findings += _question_findings(sources, config, options)[1]
-            return BuildResult(reused[0], tuple(sorted_findings(findings)))
+    if cache and cached and not site_needed:
+        quick, outputs_key = load_quick(read_cache_file(site_root, quick_file), code)
+        if quick[0] == whole and (quick[2] is None or options.now < quick[2]):  # no scheduled post came due
+            reused = load_outputs(read_cache_file(site_root, outputs_file), outputs_key)
+            if reused is not None:
+                findings = pickle.loads(quick[1])
+                if quick[3]:  # the site has reader questions: how long they have waited changes daily
+                    findings += _question_findings(sources, config, options)[1]
+                return BuildResult(reused[0], tuple(sorted_findings(findings)))
+    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
 
     from generator.content import kind_of, parse_post
     from generator.parallel import check_site, parse_all, render_all
@@ -103,6 +103,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     def finish(result: BuildResult) -> BuildResult:
         if cache and cached:
             write_cache_file(site_root, state_file, dump_state(state))
+            write_cache_file(site_root, quick_file, dump_quick(state))
         return result
 
     # parse
@@ -174,12 +175,6 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None),
                        bool(question_files))
     return finish(BuildResult(outputs, tuple(final), site))
-
-
-def _same_day(state: BuildState, now: datetime) -> bool:
-    """No post scheduled at the last build has come due since (which would publish it)."""
-    due = state.quick[2]
-    return due is None or now < due
 
 
 def _question_findings(sources, config: Config, options: BuildOptions) -> tuple[list, list[Finding]]:

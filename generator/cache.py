@@ -33,6 +33,7 @@ FORMAT = 3  # bump when the shape of the state changes
 MAGIC = b"giving-build-state\n"
 STATE_FILE = "build/state-{site}.pickle"
 OUTPUTS_FILE = "build/outputs-{site}.pickle"
+QUICK_FILE = "build/quick-{site}.pickle"
 
 
 def digest(*parts: bytes | str) -> str:
@@ -125,6 +126,7 @@ class BuildState:
     outputs_key: str = ""  # the render key of the outputs file saved beside this state
     # The last good build whole: (key of every input, pickled findings, when its first scheduled post
     # comes due, whether it has reader questions), so an unchanged site costs a read and a compare.
+    # Saved in its own small file (`dump_quick`).
     quick: tuple[str, bytes, datetime | None, bool] = ("", b"", None, False)
     hits: int = 0  # how many entries this build reused (tests and the CLI read it)
 
@@ -141,10 +143,34 @@ class BuildState:
         return value
 
 
-def state_names(site_root: Path) -> tuple[str, str]:
-    """File names, per site: tests (and CI) share one cache folder among many sites."""
+def state_names(site_root: Path) -> tuple[str, str, str]:
+    """File names (state, outputs, quick), per site: tests and CI share one cache folder among sites."""
     site = digest(str(site_root.resolve()))[:16]
-    return STATE_FILE.format(site=site), OUTPUTS_FILE.format(site=site)
+    return STATE_FILE.format(site=site), OUTPUTS_FILE.format(site=site), QUICK_FILE.format(site=site)
+
+
+def load_quick(blob: bytes | None, code: str) -> tuple[tuple, str]:
+    """The whole-build entry and the outputs key it goes with, kept apart from the (large) state so an
+    unchanged site never loads the state at all."""
+    empty = (("", b"", None, False), "")
+    if not blob or not blob.startswith(MAGIC):
+        return empty
+    try:
+        stored_code, quick, outputs_key = pickle.loads(blob[len(MAGIC):])
+        if stored_code != code or not _valid_quick(quick) or not isinstance(outputs_key, str):
+            return empty
+        return quick, outputs_key
+    except Exception:  # noqa: BLE001
+        return empty
+
+
+def dump_quick(state: BuildState) -> bytes:
+    return MAGIC + dumps((state.code, state.quick, state.outputs_key))
+
+
+def _valid_quick(quick: Any) -> bool:
+    return (isinstance(quick, tuple) and len(quick) == 4 and isinstance(quick[0], str)
+            and isinstance(quick[1], bytes) and (quick[2] is None or isinstance(quick[2], datetime)))
 
 
 def load_state(blob: bytes | None, code: str) -> BuildState:
@@ -158,11 +184,7 @@ def load_state(blob: bytes | None, code: str) -> BuildState:
         tables = {name: stored[name] for name in ("parsed", "checked", "site_checked")}
         if not all(isinstance(t, dict) for t in tables.values()) or not isinstance(stored["outputs_key"], str):
             return BuildState(code)
-        quick = stored["quick"]
-        if not (isinstance(quick, tuple) and len(quick) == 4 and isinstance(quick[0], str)
-                and isinstance(quick[1], bytes) and (quick[2] is None or isinstance(quick[2], datetime))):
-            return BuildState(code)
-        return BuildState(code, outputs_key=stored["outputs_key"], quick=quick, **tables)
+        return BuildState(code, outputs_key=stored["outputs_key"], **tables)
     except Exception:  # noqa: BLE001 - truncated, foreign or damaged: start cold
         return BuildState(code)
 
@@ -172,8 +194,8 @@ def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
     def write(fh: BinaryIO) -> None:
         fh.write(MAGIC)
         pickle.dump({"code": state.code, "parsed": state.parsed, "checked": state.checked,
-                     "site_checked": state.site_checked, "outputs_key": state.outputs_key,
-                     "quick": state.quick}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                     "site_checked": state.site_checked, "outputs_key": state.outputs_key},
+                    fh, protocol=pickle.HIGHEST_PROTOCOL)
     return write
 
 

@@ -194,6 +194,15 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What a build publishes: posts up to `now`, and drafts or future posts only when asked."""
+
+    now: datetime
+    drafts: bool = False
+    future: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
     """What a build produces: output files (path -> bytes) and findings. Written only if no errors."""
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -16,18 +15,11 @@ from slugify import slugify
 from generator.config import Config
 from generator.errors import Finding, error, warning
 from generator.markdown import MARKER_RE, _resolve as resolve_ref
-from generator.model import Post, Redirect, Series, Site, Tag
+from generator.model import BuildOptions, Post, Redirect, Series, Site, Tag  # noqa: F401 - BuildOptions for callers
 
 # URLs the generator itself writes; a post or page may not take them.
 RESERVED = ("/", "/tags/", "/series/", "/archive/", "/feed.xml", "/feed.json", "/sitemap.xml",
             "/robots.txt", "/404.html", "/_redirects", "/_headers", "/ask/thanks/")
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    now: datetime
-    drafts: bool = False
-    future: bool = False
 
 
 def post_url(post: Post, config: Config) -> str:

@@ -41,6 +41,10 @@ def outputs_path(root: Path) -> Path:
     return cache_root(root) / cache.state_names(root)[1]
 
 
+def quick_path(root: Path) -> Path:
+    return cache_root(root) / cache.state_names(root)[2]
+
+
 def clean(root: Path):
     result = build(root, OPTIONS, cache=False)
     return dict(result.outputs), result.findings
@@ -67,7 +71,7 @@ def test_a_second_build_reuses_the_cache(site):
 ])
 def test_damaged_state_is_rebuilt_not_fatal(site, damage):
     incremental(site)
-    for path in (state_path(site), outputs_path(site)):
+    for path in (state_path(site), outputs_path(site), quick_path(site)):
         path.write_bytes(damage(path.read_bytes()))
     (site / "content/posts/a.md").write_text(post("A2", body="Changed for you.\n"), "utf-8")
     assert incremental(site) == clean(site)
@@ -86,8 +90,8 @@ def test_damaged_entries_are_misses(site):
     raw = pickle.loads(state_path(site).read_bytes()[len(cache.MAGIC):])
     for table in ("parsed", "checked", "site_checked"):
         raw[table] = {key: b"\x80\x05broken" for key in raw[table]}
-    raw["quick"] = ("", b"")
     state_path(site).write_bytes(cache.MAGIC + pickle.dumps(raw))
+    quick_path(site).unlink()
     outputs_path(site).write_bytes(b"broken")
     assert incremental(site) == clean(site)
 
@@ -103,8 +107,17 @@ def test_outputs_of_another_site_state_are_not_reused(site):
 
 def test_deleting_the_cache_is_safe(site):
     incremental(site)
-    state_path(site).unlink()
-    outputs_path(site).unlink()
+    for path in (state_path(site), outputs_path(site), quick_path(site)):
+        path.unlink()
+    assert incremental(site) == clean(site)
+
+
+def test_damaged_quick_entry_alone_is_ignored(site):
+    incremental(site)
+    (site / "content/posts/a.md").write_text(post("A", body="Other words for you.\n"), "utf-8")
+    stale = quick_path(site).read_bytes()
+    incremental(site)
+    quick_path(site).write_bytes(stale)  # the whole-build entry of the site before the edit
     assert incremental(site) == clean(site)
 
 
