@@ -47,7 +47,9 @@ TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 DEFAULT_PAGINATION = 10
 FEED_ALL_ATOM = "feeds/all.atom.xml"
-ARTICLE_URL = ARTICLE_SAVE_AS = "{slug}/index.html"
+SLUGIFY_SOURCE = "basename"  # the corpus repeats titles; file names are unique
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
 '''
 
 
