@@ -20,6 +20,7 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import hashlib
+import io
 import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ MAGIC = b"giving-build-state\n"
 STATE_FILE = "build/state-{site}.pickle"
 OUTPUTS_FILE = "build/outputs-{site}.pickle"
 QUICK_FILE = "build/quick-{site}.pickle"
+TABLES = ("parsed", "checked", "site_checked")
 
 
 def digest(*parts: bytes | str) -> str:
@@ -120,9 +122,11 @@ class BuildState:
     build that changes one post never pays to load the other thousands."""
 
     code: str = ""
-    parsed: dict[str, bytes] = field(default_factory=dict)  # file key -> pickled (Post | None, findings)
-    checked: dict[str, bytes] = field(default_factory=dict)  # post key -> pickled findings of that post
-    site_checked: dict[str, bytes] = field(default_factory=dict)  # site key -> pickled site-wide findings
+    # Entries are pickled bytes when read from the file, values when made by this build (pickled only
+    # as the file is written, one at a time, so a cold build never holds two copies of every post).
+    parsed: dict[str, Any] = field(default_factory=dict)  # file key -> (Post | None, findings)
+    checked: dict[str, Any] = field(default_factory=dict)  # post key -> findings of that post
+    site_checked: dict[str, Any] = field(default_factory=dict)  # site key -> site-wide findings
     outputs_key: str = ""  # the render key of the outputs file saved beside this state
     # The last good build whole: (key of every input, pickled findings, when its first scheduled post
     # comes due, whether it has reader questions), so an unchanged site costs a read and a compare.
@@ -131,14 +135,15 @@ class BuildState:
     hits: int = 0  # how many entries this build reused (tests and the CLI read it)
 
     def get(self, table: str, key: str) -> Any | None:
-        blob = getattr(self, table).get(key)
-        if blob is None:
+        value = getattr(self, table).get(key)
+        if value is None:
             return None
-        try:
-            value = pickle.loads(blob)
-        except Exception:  # noqa: BLE001 - a damaged entry is a miss
-            getattr(self, table).pop(key, None)
-            return None
+        if isinstance(value, bytes):  # read from the state file: unpickled only now that it is used
+            try:
+                value = pickle.loads(value)
+            except Exception:  # noqa: BLE001 - a damaged entry is a miss
+                getattr(self, table).pop(key, None)
+                return None
         self.hits += 1
         return value
 
@@ -174,17 +179,25 @@ def _valid_quick(quick: Any) -> bool:
 
 
 def load_state(blob: bytes | None, code: str) -> BuildState:
-    """The state in `blob` if it is whole and was written by this very generator; else an empty one."""
+    """The state in `blob` if it is whole and was written by this very generator; else an empty one.
+
+    The file is a header, then one (table, key, pickled value) record per entry, then None."""
     if not blob or not blob.startswith(MAGIC):
         return BuildState(code)
     try:
-        stored = pickle.loads(blob[len(MAGIC):])
-        if not isinstance(stored, dict) or stored.get("code") != code:
+        stream = io.BytesIO(blob)
+        stream.seek(len(MAGIC))
+        reader = pickle.Unpickler(stream)
+        header = reader.load()
+        if not isinstance(header, dict) or header.get("code") != code or not isinstance(header.get("outputs_key"), str):
             return BuildState(code)
-        tables = {name: stored[name] for name in ("parsed", "checked", "site_checked")}
-        if not all(isinstance(t, dict) for t in tables.values()) or not isinstance(stored["outputs_key"], str):
-            return BuildState(code)
-        return BuildState(code, outputs_key=stored["outputs_key"], **tables)
+        state = BuildState(code, outputs_key=header["outputs_key"])
+        while (record := reader.load()) is not None:
+            table, key, value = record
+            if table not in TABLES or not isinstance(key, str) or not isinstance(value, bytes):
+                return BuildState(code)
+            getattr(state, table)[key] = value
+        return state
     except Exception:  # noqa: BLE001 - truncated, foreign or damaged: start cold
         return BuildState(code)
 
@@ -193,9 +206,12 @@ def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
     """A writer of the state, for `fs.write_cache_file`."""
     def write(fh: BinaryIO) -> None:
         fh.write(MAGIC)
-        pickle.dump({"code": state.code, "parsed": state.parsed, "checked": state.checked,
-                     "site_checked": state.site_checked, "outputs_key": state.outputs_key},
-                    fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"code": state.code, "outputs_key": state.outputs_key}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for table in TABLES:
+            for key, value in getattr(state, table).items():
+                pickle.dump((table, key, value if isinstance(value, bytes) else dumps(value)), fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, fh)
     return write
 
 

@@ -75,7 +75,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     fresh = map_forked(lambda i: parse(sources[i], config), todo)
     for i, result in zip(todo, fresh):
         results[i] = result
-    state.parsed = {key: state.parsed.get(key) or dumps(result) for key, result in zip(keys, results)}
+    state.parsed = {key: state.parsed.get(key) or result for key, result in zip(keys, results)}
     for _ in sources:
         advance()
     return results  # type: ignore[return-value]
@@ -121,7 +121,7 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
     checked = {}
     for post in entries:
         findings += cached[post.source]
-        checked[post_keys[post.source]] = state.checked.get(post_keys[post.source]) or dumps(cached[post.source])
+        checked[post_keys[post.source]] = state.checked.get(post_keys[post.source]) or cached[post.source]
     state.checked = checked
 
     site_found = state.get("site_checked", site_key)
@@ -136,7 +136,7 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
                         site_found.append(kept)
             except Exception as exc:  # noqa: BLE001
                 site_found.append(_crash(rule.id, "site.toml", exc))
-    state.site_checked = {site_key: dumps(site_found)}
+    state.site_checked = {site_key: site_found}
     return findings + site_found
 
 

@@ -87,13 +87,24 @@ def test_state_of_another_generator_version_is_ignored(site, monkeypatch):
 
 def test_damaged_entries_are_misses(site):
     incremental(site)
-    raw = pickle.loads(state_path(site).read_bytes()[len(cache.MAGIC):])
-    for table in ("parsed", "checked", "site_checked"):
-        raw[table] = {key: b"\x80\x05broken" for key in raw[table]}
-    state_path(site).write_bytes(cache.MAGIC + pickle.dumps(raw))
+    state = cache.load_state(state_path(site).read_bytes(), _code(site))
+    assert state.parsed and state.checked and state.site_checked
+    for table in cache.TABLES:
+        setattr(state, table, {key: b"\x80\x05broken" for key in getattr(state, table)})
+    with state_path(site).open("wb") as fh:
+        cache.dump_state(state)(fh)
     quick_path(site).unlink()
     outputs_path(site).write_bytes(b"broken")
     assert incremental(site) == clean(site)
+
+
+def _code(root: Path) -> str:
+    """The code key the state was written with, read back from its header."""
+    import io
+
+    stream = io.BytesIO(state_path(root).read_bytes())
+    stream.seek(len(cache.MAGIC))
+    return pickle.Unpickler(stream).load()["code"]
 
 
 def test_outputs_of_another_site_state_are_not_reused(site):
