@@ -23,7 +23,7 @@ from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_qu
                              theme_key)
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
-from generator.fs import read_cache_file, read_sources, read_tree, write_cache_file
+from generator.fs import load_cache_file, read_cache_file, read_sources, read_tree, write_cache_file
 from generator.model import BuildOptions, BuildResult
 from generator.theme import load_chain
 
@@ -79,13 +79,14 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     if cache and cached and not site_needed:
         quick, outputs_key = load_quick(read_cache_file(site_root, quick_file), code)
         if quick[0] == whole and (quick[2] is None or options.now < quick[2]):  # no scheduled post came due
-            reused = load_outputs(read_cache_file(site_root, outputs_file), outputs_key)
+            reused = load_cache_file(site_root, outputs_file, lambda fh: load_outputs(fh, outputs_key))
             if reused is not None:
                 findings = pickle.loads(quick[1])
                 if quick[3]:  # the site has reader questions: how long they have waited changes daily
                     findings += _question_findings(sources, config, options)[1]
                 return BuildResult(reused[0], tuple(sorted_findings(findings)))
-    state = load_state(read_cache_file(site_root, state_file), code) if cache and cached else BuildState(code)
+    state = (load_cache_file(site_root, state_file, lambda fh: load_state(fh, code)) or BuildState(code)) \
+        if cache and cached else BuildState(code)
 
     from generator.content import kind_of, parse_post
     from generator.parallel import check_site, parse_all, render_all
@@ -153,7 +154,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
 
     post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
     render_key = site_key(keys, site, post_keys, ("theme", theme))
-    reused = load_outputs(read_cache_file(site_root, outputs_file), render_key) \
+    reused = load_cache_file(site_root, outputs_file, lambda fh: load_outputs(fh, render_key)) \
         if cache and cached and state.outputs_key == render_key else None
     if reused is not None:
         outputs, rendered_findings = reused

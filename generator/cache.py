@@ -178,15 +178,15 @@ def _valid_quick(quick: Any) -> bool:
             and isinstance(quick[1], bytes) and (quick[2] is None or isinstance(quick[2], datetime)))
 
 
-def load_state(blob: bytes | None, code: str) -> BuildState:
-    """The state in `blob` if it is whole and was written by this very generator; else an empty one.
+def load_state(stream: BinaryIO | None, code: str) -> BuildState:
+    """The state in `stream` if it is whole and was written by this very generator; else an empty one.
 
     The file is a header, then one (table, key, pickled value) record per entry, then None."""
-    if not blob or not blob.startswith(MAGIC):
+    if stream is None:
         return BuildState(code)
     try:
-        stream = io.BytesIO(blob)
-        stream.seek(len(MAGIC))
+        if stream.read(len(MAGIC)) != MAGIC:
+            return BuildState(code)
         reader = pickle.Unpickler(stream)
         header = reader.load()
         if not isinstance(header, dict) or header.get("code") != code or not isinstance(header.get("outputs_key"), str):
@@ -215,12 +215,14 @@ def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
     return write
 
 
-def load_outputs(blob: bytes | None, key: str) -> tuple[dict[str, bytes], tuple] | None:
+def load_outputs(stream: BinaryIO | None, key: str) -> tuple[dict[str, bytes], tuple] | None:
     """The outputs and render findings saved under `key`, or None."""
-    if not key or not blob or not blob.startswith(MAGIC):
+    if not key or stream is None:
         return None
     try:
-        stored_key, outputs, findings = pickle.loads(blob[len(MAGIC):])
+        if stream.read(len(MAGIC)) != MAGIC:
+            return None
+        stored_key, outputs, findings = pickle.load(stream)
         if stored_key != key or not isinstance(outputs, dict):
             return None
         if not all(isinstance(k, str) and isinstance(v, bytes) for k, v in outputs.items()):

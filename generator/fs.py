@@ -12,11 +12,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping
+from typing import BinaryIO, Callable, Mapping, TypeVar
 
 from generator.errors import UnsafeOutput, error
 from generator.model import SourceFile
 
+T = TypeVar("T")
 MARKER = ".giving-output"  # marks a folder as ours to replace
 SOURCE_DIRS = ("content", "static")
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
@@ -197,6 +198,15 @@ def read_cache_file(site_root: Path, name: str) -> bytes | None:
     """The bytes of a build-state file in the cache folder, or None if it cannot be read."""
     try:
         return (cache_root(site_root) / name).read_bytes()
+    except OSError:
+        return None
+
+
+def load_cache_file(site_root: Path, name: str, load: Callable[[BinaryIO], T]) -> T | None:
+    """`load(file)` on a build-state file, streamed rather than read whole; None if it cannot be opened."""
+    try:
+        with (cache_root(site_root) / name).open("rb") as fh:
+            return load(fh)
     except OSError:
         return None
 

@@ -87,7 +87,8 @@ def test_state_of_another_generator_version_is_ignored(site, monkeypatch):
 
 def test_damaged_entries_are_misses(site):
     incremental(site)
-    state = cache.load_state(state_path(site).read_bytes(), _code(site))
+    with state_path(site).open("rb") as fh:
+        state = cache.load_state(fh, _code(site))
     assert state.parsed and state.checked and state.site_checked
     for table in cache.TABLES:
         setattr(state, table, {key: b"\x80\x05broken" for key in getattr(state, table)})
