@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import jinja2
 
+import generator.checks  # noqa: F401 - registers [checks] now, so the first Config equals the later ones
 from generator.build import build, load_config
 from generator.content import kind_of, parse_post
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings, warning
@@ -85,8 +86,9 @@ class ParseMemo:
         self.hits = self.misses = 0
 
     def __call__(self, source: SourceFile, config) -> tuple[Post | None, list[Finding]]:
-        if config != self._config:
-            self._entries.clear()
+        if config is not self._config:  # each build loads its own Config
+            if config != self._config:
+                self._entries.clear()
             self._config = config
         self._seen.add(source.path)
         hit = self._entries.get(source.path)
@@ -329,8 +331,8 @@ class Preview:
                 self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for thread in self._threads:  # checks in progress are not waited for: nothing they do needs finishing
+            thread.join(timeout=0.2 if thread.name == "giving-checker" else 5)
         self._threads = []
 
     def __enter__(self) -> "Preview":

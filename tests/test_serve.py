@@ -402,6 +402,24 @@ def test_css_only_detection():
     assert _css_only(old, new, changed) is None
 
 
+def test_every_watched_place_triggers_a_rebuild(serve):
+    from generator.theme import find_theme
+
+    preview = serve()
+    root = preview.site_root
+    changes = [("static/new.txt", "new\n"), ("templates/unused.html", "{{ title }}\n"),  # templates/ is new
+               ("site.toml", SITE_TOML + "# edited\n"), ("content/pages/new.md", '---\ntitle: "New"\n---\nNew.\n')]
+    for rel, text in changes:
+        before = preview.builds
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+        assert preview.wait_for(lambda: preview.builds > before, 10), rel
+    assert preview.wait_for(lambda: "new.txt" in preview.snapshot.outputs and
+                            "new/index.html" in preview.snapshot.outputs, 10)
+    bundled = find_theme("default", root).root  # the active theme lives outside this site
+    assert (str(bundled), True) in preview._watches and (str(root / "templates"), True) in preview._watches
+
+
 def test_editor_litter_is_not_a_change(tmp_path):
     watcher = _Watcher(None, tmp_path, recursive=True)
     assert watcher.relevant(str(tmp_path / "content/posts/a.md"))
@@ -426,6 +444,17 @@ def test_parse_cache_reuses_unchanged_files(make_site, build_site):
     assert (cache.misses, cache.hits) == (4, 2)
     assert second.outputs["second/index.html"] == first.outputs["second/index.html"]
     assert second.outputs == build_site(root).outputs  # the cache never changes the result
+
+
+def test_a_fresh_server_reuses_parses_from_its_first_build(make_site):
+    """In a new process (where nothing has imported the checks yet) the second build parses nothing."""
+    root = make_site(SITE)
+    code = ("import sys; from pathlib import Path; from generator.serve import Preview\n"
+            "p = Preview(Path(sys.argv[1]), port=0, watch=False); p.rebuild(); p.rebuild()\n"
+            "print(p.cache.misses, p.cache.hits)")
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parent.parent)
+    assert done.stdout.split() == ["3", "3"], done.stderr
 
 
 # -- findings, drafts, the client never in a build ----------------------------------------------------
