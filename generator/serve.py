@@ -2,8 +2,11 @@
 
 One builder thread owns rebuilding: file events (watchdog) mark the site dirty, and after a short quiet
 spell (the debounce, so an editor's save storm is one rebuild) it calls `build()` with a per-file parse
-cache, so a save re-parses only the file that changed. A good build replaces the served snapshot at
-once; a failed one leaves the last good snapshot in place and only publishes its errors.
+cache, so a save re-parses only the file that changed. When only posts or pages changed, a quick
+rebuild comes first: it renders just their pages and the pages open in browsers, publishes them, and
+the full build follows (byte for byte the same pages, so nothing reloads twice). A good build replaces
+the served snapshot at once; a failed one leaves the last good snapshot in place and only publishes its
+errors. The editorial checks run after each good build in a checker thread; a newer build drops them.
 
 Pages are served from memory (`BuildResult.outputs`), never from or into the site's `public/`, so
 previewing cannot clobber a deployable build and a half-written output never exists. Every HTML page
@@ -625,8 +628,13 @@ class Preview:
     # -- watching ------------------------------------------------------------------------------------
 
     def _start_watching(self) -> None:
+        import logging
+
         from watchdog.observers import Observer
 
+        # watchdog logs this when stopping races a last event; it is harmless, and on the terminal it
+        # reads like a failure after Ctrl-C
+        logging.getLogger("watchdog.observers.inotify").addFilter(_stop_race)  # once: the same filter
         self._observer = Observer()
         self._observer.start()
         self._sync_watches()
@@ -774,6 +782,10 @@ class _Watcher:
 
 
 # -- helpers of a rebuild ------------------------------------------------------------------------------
+
+
+def _stop_race(record) -> bool:
+    return "called when the thread is inactive" not in record.getMessage()
 
 
 def _voice(post: Post) -> dict:
