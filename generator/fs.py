@@ -263,3 +263,26 @@ class Cache:
         except OSError:  # read-only disk, or another build wrote the same entry first
             if "staging" in locals():
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def template_cache(site_root: Path):
+    """A Jinja bytecode cache in the cache folder, so templates are compiled once, not on every build
+    (and not again in every worker). Jinja checks each entry against its template's source and Python
+    version; like the rest of the cache it is best effort and never fatal."""
+    import jinja2
+
+    class TemplateCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            data = read_cache_file(site_root, f"jinja/{bucket.key}")
+            if data:
+                import io
+
+                try:
+                    bucket.load_bytecode(io.BytesIO(data))
+                except Exception:  # noqa: BLE001 - a damaged entry: compile the template again
+                    bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            write_cache_file(site_root, f"jinja/{bucket.key}", bucket.write_bytecode)
+
+    return TemplateCache()

@@ -22,6 +22,7 @@ import jinja2
 
 from generator import __version__
 from generator.errors import Finding, error
+from generator.fs import template_cache
 from generator.model import Post, Series, Site, Tag
 from generator.questions import ASK_URL, question_pages, settings as questions_settings, sitemap_rows
 from generator.theme import ThemeChain
@@ -99,6 +100,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=template_cache(site_root),
         )
         self.env.filters["date"] = fmt_date
         self.env.filters["absolute"] = site.config.absolute

@@ -207,3 +207,15 @@ def test_parallel_build_equals_serial_build(make_site, monkeypatch):
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # pytest's threads: fork anyway
     forked = build(root, OPTIONS, cache=False)
     assert dict(forked.outputs) == dict(serial.outputs) and forked.findings == serial.findings
+
+
+def test_damaged_compiled_templates_are_compiled_again(site):
+    incremental(site)
+    compiled = list((cache_root(site) / "jinja").iterdir())
+    assert compiled
+    for path in compiled:
+        path.write_bytes(path.read_bytes()[:20])
+    assert dict(build(site, OPTIONS).outputs) == clean(site)[0]
+    for path in compiled:
+        path.write_bytes(b"garbage")
+    assert dict(build(site, OPTIONS).outputs) == clean(site)[0]
