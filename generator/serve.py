@@ -276,6 +276,7 @@ class Preview:
         self._build_lock = threading.Lock()
         self._changed = threading.Condition()  # notified after every build and on close
         self._events: deque[_Event] = deque(maxlen=16)  # the latest messages, for every stream
+        self._history: dict[str, tuple[str, list[str] | None]] = {}  # version -> (next version, what changed)
         self._seq = 0
         self._stopping = threading.Event()
         self._dirty = threading.Event()
@@ -608,10 +609,27 @@ class Preview:
         with self._changed:
             self._seq += 1
             self._events.append(_Event(self._seq, _sse(message)))
+            if message["type"] == "build" and message["since"] != message["version"]:
+                self._history[message["since"]] = (message["version"], message["changed"])
+                while len(self._history) > 64:
+                    del self._history[next(iter(self._history))]
             self._changed.notify_all()
 
-    def hello(self) -> dict:
+    def stale(self, page: str, version: str) -> bool:
+        """Whether `page` as served at `version` differs from the current one; True when unknown. A browser
+        reloading just as the full build lands would otherwise reload a second time for nothing."""
+        with self._changed:
+            current = self.snapshot.version
+            while version != current:
+                step = self._history.get(version)
+                if step is None or step[1] is None or page in step[1]:
+                    return True
+                version = step[0]
+        return False
+
+    def hello(self, page: str = "", version: str = "") -> dict:
         return {"type": "hello", "ok": not self.errors, "version": self.snapshot.version,
+                "stale": self.stale(page, version) if page and version else None,
                 "errors": [self.finding_data(f, excerpt=True) for f in self.errors[:20]]}
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
@@ -1073,7 +1091,8 @@ class _Handler(BaseHTTPRequestHandler):
             with preview._touch_lock:
                 preview._viewing[page] += 1
         try:
-            self.wfile.write(b"retry: 500\n\n" + _sse(preview.hello()))
+            known = parse_qs(urlsplit(self.path).query).get("v", [""])[0]  # the version the page shows
+            self.wfile.write(b"retry: 500\n\n" + _sse(preview.hello(page, known)))
             self.wfile.flush()
             while not preview._stopping.is_set():
                 with preview._changed:

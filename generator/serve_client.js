@@ -185,7 +185,11 @@
       return;
     }
     if (msg.ok) { overlay.hidden = true; overlayDismissed = ""; } else showOverlay(msg.errors);
-    if (msg.version === version) { refresh(); return; } // same pages: a failed build, or findings
+    if (msg.version === version || msg.stale === false) { // this page is as served: only findings may differ
+      version = msg.version;
+      refresh();
+      return;
+    }
     if (msg.type !== "build" || msg.since !== version || msg.changed === null || !page || page === "404.html") {
       reload(); // missed a build, or cannot tell what changed
       return;
@@ -208,7 +212,8 @@
   let source = null;
   function connect() {
     if (source) return;
-    source = new EventSource("/_giving/events" + (page ? `?page=${encodeURIComponent(page)}` : ""));
+    const query = page ? `?page=${encodeURIComponent(page)}&v=${encodeURIComponent(version)}` : "";
+    source = new EventSource("/_giving/events" + query);
     source.onmessage = (event) => handle(JSON.parse(event.data));
   }
   document.addEventListener("visibilitychange", () => {

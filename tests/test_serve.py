@@ -283,6 +283,30 @@ def test_quick_pages_are_byte_for_byte_the_full_builds(serve):
         events.close()
 
 
+def test_a_page_reconnecting_after_the_full_build_learns_whether_it_is_stale(serve):
+    """A browser reloads on the quick build and reconnects just as the full build lands: no second reload."""
+    preview = serve()
+    before = preview.snapshot.version
+    events = Events(preview.port)
+    try:
+        events.next()
+        (preview.site_root / "content/posts/second.md").write_text(post("Second post", "2026-01-11", "New.\n"),
+                                                                    "utf-8")
+        quick, full = events.next(), events.next()
+    finally:
+        events.close()
+    assert full["version"] == preview.snapshot.version != quick["version"]
+    assert not preview.stale("second/index.html", quick["version"])  # as reloaded on the quick build
+    assert preview.stale("second/index.html", before) and preview.stale("index.html", quick["version"])
+    assert preview.stale("second/index.html", "no-such-version")
+    late = Events(preview.port, page=f"second/index.html&v={quick['version']}")
+    try:
+        hello = late.next()
+        assert hello["type"] == "hello" and hello["stale"] is False
+    finally:
+        late.close()
+
+
 def test_quick_rebuild_is_skipped_for_anything_but_posts_and_pages(serve):
     preview = serve({**SITE, "static/note.txt": "one\n"})
     now = preview.snapshot.now

@@ -38,10 +38,28 @@ def test_saved_post_appears_in_the_open_page_without_asking(preview, page):
     page.evaluate("window.scrollTo(0, 900)")
     page.wait_for_function("window.scrollY === 900")
 
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+
+    def late_stream(route):  # the reloaded page connects only after the full build has landed
+        time.sleep(1)
+        route.continue_()
+
+    page.route("**/_giving/events*", late_stream)
+    builds = preview.builds
     source.write_text(post("Part two", "2026-01-02", LONG + "\nFresh words from the author.\n",
                            series="Walk"), "utf-8")
     expect(page.get_by_text("Fresh words from the author.")).to_be_visible(timeout=10_000)
     page.wait_for_function("Math.abs(window.scrollY - 900) < 2", timeout=5_000)  # the scroll survived
+    # Reloaded on the quick build; the full build that follows must not reload it again. (A second reload
+    # would come within moments of the reconnect; this can only miss one, never invent one.)
+    assert preview.wait_for(lambda: preview.builds > builds, 10)
+    deadline = time.monotonic() + 10
+    while "b/index.html" not in preview._viewing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    page.wait_for_timeout(500)
+    assert len(navigations) == 1, navigations
+    page.unroute("**/_giving/events*")
 
     good = source.read_text("utf-8")
     source.write_text('---\ntitle: "Part two\ndate: 2026-01-02\n---\nBroken.\n', "utf-8")
