@@ -216,10 +216,14 @@ class Renderer:
         yield from self._listing_pages()
         yield from self._question_pages()
         yield from self._feeds()
-        yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {cfg.absolute('/sitemap.xml')}\n".encode()
+        if "robots.txt" not in site.assets:  # the author's own robots.txt wins
+            yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {cfg.absolute('/sitemap.xml')}\n".encode()
         yield "sitemap.xml", self.sitemap().encode()
         if site.redirects:
-            yield "_redirects", "".join(f"{r.source} {r.target} 301\n" for r in site.redirects).encode()
+            # Netlify takes the first matching rule: the author's own rules stay first, aliases follow.
+            own = site.assets.get("_redirects", b"")
+            own += b"\n" if own and not own.endswith(b"\n") else b""
+            yield "_redirects", own + "".join(f"{r.source} {r.target} 301\n" for r in site.redirects).encode()
 
     def _listing_pages(self) -> Iterator[tuple[str, bytes]]:
         site, cfg = self.site, self.site.config

@@ -18,6 +18,11 @@ from generator.markdown import MARKER_RE, _resolve as resolve_ref
 from generator.model import BuildOptions, Post, Redirect, Series, Site, Tag  # noqa: F401 - BuildOptions for callers
 
 # URLs the generator itself writes; a post or page may not take them.
+# Files giving writes itself, which a static file may not replace. `_redirects` and `robots.txt` are
+# the author's to keep: the alias rules are appended to an own `_redirects`, an own `robots.txt` wins.
+GENERATED_FILES = {"/index.html": "home page", "/feed.xml": "Atom feed", "/feed.json": "JSON feed",
+                   "/sitemap.xml": "sitemap", "/404.html": "not-found page (override templates/404.html instead)"}
+
 RESERVED = ("/", "/tags/", "/series/", "/archive/", "/feed.xml", "/feed.json", "/sitemap.xml",
             "/robots.txt", "/404.html", "/_redirects", "/_headers", "/ask/thanks/")
 
@@ -70,6 +75,9 @@ def assemble(posts: Iterable[Post], asset_files: Mapping[str, bytes], config: Co
         assets[url.lstrip("/")] = asset_files[path]
     taken_urls = {p.url: p.source for p in live}
     for url, path in asset_origin.items():
+        if url in GENERATED_FILES:
+            findings.append(error(f"{path} would be replaced by the {GENERATED_FILES[url]} giving writes at {url}; "
+                                  "remove or rename it", path, 0, "duplicate"))
         if url in taken_urls or url.rstrip("/") + "/index.html" in asset_origin:
             findings.append(error(f"{url} is both a file and a page ({taken_urls.get(url)})", path, 0, "duplicate"))
 

@@ -181,3 +181,24 @@ def test_missing_theme(make_site, build_site):
 def test_missing_site_toml(tmp_path, build_site):
     [msg] = errors(build_site(tmp_path))
     assert msg.startswith("site.toml: error: no site.toml in")
+
+
+def test_the_authors_redirects_and_robots_are_kept(make_site, build_site):
+    """Nothing the author wrote is overwritten: own _redirects rules come first, aliases after them."""
+    root = make_site({
+        "content/posts/a.md": post("A", aliases='["/old-a/"]'),
+        "static/_redirects": "/chat https://example.org/chat 302",
+        "static/robots.txt": "User-agent: *\nDisallow: /drafts/\n",
+    })
+    result = build_site(root)
+    assert errors(result) == []
+    assert result.outputs["_redirects"] == b"/chat https://example.org/chat 302\n/old-a/ /a/ 301\n"
+    assert result.outputs["robots.txt"] == b"User-agent: *\nDisallow: /drafts/\n"
+
+
+def test_a_static_file_may_not_replace_a_generated_one(make_site, build_site):
+    root = make_site({"content/posts/a.md": post("A"), "static/feed.xml": "<feed/>"})
+    result = build_site(root)
+    assert result.outputs == {}
+    assert errors(result) == ["static/feed.xml: error: static/feed.xml would be replaced by the Atom feed giving "
+                              "writes at /feed.xml; remove or rename it [duplicate]"]
