@@ -184,23 +184,31 @@ def pronouns(text: str) -> list[tuple[int, bool]]:
     return [(m.start(), m.lastgroup == "self") for m in PRONOUN.finditer(text)]
 
 
-_TOKEN_COUNTS: dict[str, tuple[int, int]] = {}
+_TOKEN_COUNTS: dict[str, tuple[int, int]] = {}  # only the tokens that hold a pronoun
+_TOKENS_SEEN: set[str] = set()  # every token read so far, pronoun or not
 
 
 def pronoun_counts(text: str) -> tuple[int, int]:
     """(I/we words, you words) in `text`. Words never span white space, so the text is split there
-    (fast, in C) and each distinct piece is read once, its counts kept for every later post."""
-    me = you = 0
-    cache = _TOKEN_COUNTS
-    if len(cache) > 500_000:
-        cache.clear()
-    for token, n in Counter(text.split()).items():
-        counts = cache.get(token)
-        if counts is None:
+    (fast, in C) and each distinct piece is read once, kept for every later post. Set and filter
+    calls run in C: the Python loop only sees the few tokens that hold a pronoun."""
+    tokens = text.split()
+    seen, hits = _TOKENS_SEEN, _TOKEN_COUNTS
+    if len(seen) > 500_000:
+        seen.clear()
+        hits.clear()
+    if not seen.issuperset(tokens):
+        for token in set(tokens).difference(seen):
             kinds = [pronoun(w) for w in WORD.findall(token)]
-            counts = cache[token] = (kinds.count("self"), kinds.count("reader"))
-        me += counts[0] * n
-        you += counts[1] * n
+            me, you = kinds.count("self"), kinds.count("reader")
+            if me or you:
+                hits[token] = (me, you)
+            seen.add(token)
+    me = you = 0
+    for token in filter(hits.__contains__, tokens):
+        a, b = hits[token]
+        me += a
+        you += b
     return me, you
 
 
@@ -235,9 +243,25 @@ class Prose:
         return block, line, col
 
 
-@lru_cache(maxsize=256)
+_ANALYSED: dict[int, tuple[tuple[Passage, ...], Prose]] = {}
+_MEMO_POSTS = 64  # rules run post by post: only the last few posts are ever asked again
+
+
 def analyse(passages: tuple[Passage, ...]) -> Prose:
-    """Voice, words and pronouns of a post's passages (cached: several rules read the same post)."""
+    """Voice, words and pronouns of a post's passages, computed once per post and shared by every
+    rule. Memoised by identity, not equality: hashing the passages (every field, every call) cost
+    more than the lookup saved; the tuple is kept with its result, so its id cannot be reused."""
+    hit = _ANALYSED.get(id(passages))
+    if hit is not None and hit[0] is passages:
+        return hit[1]
+    prose = _analyse(passages)
+    if len(_ANALYSED) >= _MEMO_POSTS:
+        _ANALYSED.clear()
+    _ANALYSED[id(passages)] = (passages, prose)
+    return prose
+
+
+def _analyse(passages: tuple[Passage, ...]) -> Prose:
     blocks = []
     voices = []
     offset = 0

@@ -8,9 +8,7 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from collections import Counter
 from itertools import repeat
-from operator import mul
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -44,18 +42,35 @@ class Ease:
 
 
 def ease(prose: Prose, language: str = "en") -> Ease | None:
-    """Reading-ease inputs for the post's own prose, or None when there is too little to judge."""
+    """Reading-ease inputs for the post's own prose, or None when there is too little to judge.
+    Computed once per post (the rule and the post's stats both ask)."""
+    key = (id(prose), language)
+    hit = _EASES.get(key)
+    if hit is not None and hit[0] is prose:
+        return hit[1]
+    result = _ease(prose, language)
+    if len(_EASES) >= 64:
+        _EASES.clear()
+    _EASES[key] = (prose, result)
+    return result
+
+
+_EASES: dict[tuple[int, str], tuple[Prose, Ease | None]] = {}
+
+
+def _ease(prose: Prose, language: str) -> Ease | None:
     texts = [b.passage.text for b in prose.blocks if not b.passage.quoted and b.passage.kind in _PROSE_KINDS]
     joined = "\x00".join(texts)
-    counts = Counter(joined.lower().split())  # words as the reader sees them: between spaces
-    n_words = sum(counts.values())
+    tokens = joined.lower().split()  # words as the reader sees them: between spaces
+    n_words = len(tokens)
     if not n_words:
         return None
     n_sentences = max(len(_ROUGH_END.findall(joined)), len(texts))
     table = _syllable_table(language)
-    for token in counts.keys() - table.keys():
-        table[token] = token_syllables(token, language)
-    n_syllables = sum(map(mul, map(table.__getitem__, counts.keys()), counts.values()))
+    if not table.keys() >= set(tokens):  # set work in C; only new tokens are hyphenated
+        for token in set(tokens).difference(table):
+            table[token] = token_syllables(token, language)
+    n_syllables = sum(map(table.__getitem__, tokens))
     return Ease(n_sentences, n_words, n_syllables)
 
 
