@@ -14,7 +14,7 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.errors import Finding, error, warning
-from generator.markdown import MARKER_RE, _resolve as resolve_ref
+from generator.markdown import MARK_OPEN, MARKER_RE, _resolve as resolve_ref
 from generator.model import BuildOptions, Post, Redirect, Series, Site, Tag  # noqa: F401 - BuildOptions for callers
 
 # URLs the generator itself writes; a post or page may not take them.
@@ -82,8 +82,14 @@ def assemble(posts: Iterable[Post], asset_files: Mapping[str, bytes], config: Co
             findings.append(error(f"{url} is both a file and a page ({taken_urls.get(url)})", path, 0, "duplicate"))
 
     resolved: list[Post] = []
+    # Built once per site, not per post (per post they made assembly quadratic in the number of posts).
+    asset_paths = {path: url for url, path in asset_origin.items()}
+    published = set(url_of.values())
     for post in live:
-        html, summary, link_findings = _resolve_links(post, url_of, every, asset_origin)
+        if MARK_OPEN not in post.html and MARK_OPEN not in post.summary_html:
+            resolved.append(post)  # no internal links: nothing to resolve, and no second copy of the post
+            continue
+        html, summary, link_findings = _resolve_links(post, url_of, every, asset_origin, asset_paths, published)
         findings += link_findings
         resolved.append(replace(post, html=html, summary_html=summary))
 
@@ -134,15 +140,14 @@ def _clashes(live: list[Post]) -> list[Finding]:
 
 
 def _resolve_links(post: Post, url_of: Mapping[str, str], every: Mapping[str, Post],
-                   asset_origin: Mapping[str, str]) -> tuple[str, str, list[Finding]]:
+                   asset_origin: Mapping[str, str], asset_paths: Mapping[str, str],
+                   published: set[str]) -> tuple[str, str, list[Finding]]:
     """Replace internal-link markers with URLs; a target that does not exist is an error with its line."""
     findings: list[Finding] = []
-    asset_paths = {path: url for url, path in asset_origin.items()}
     lines: dict[str, int] = {}
     for ref in [*post.links, *post.images]:
         href = getattr(ref, "href", None) or getattr(ref, "src", "")
         lines.setdefault(resolve_ref(post.source, href).split("#")[0], ref.line)  # the markers' own spelling
-    published = set(url_of.values())
 
     def target(marker: str) -> str:
         path, _, fragment = marker.partition("#")
