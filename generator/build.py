@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Callable
 
 from generator import __version__
-from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_quick, dump_state, dumps, file_key,
-                             load_outputs, load_quick, load_state, parse_key, post_key, site_key, state_names,
-                             theme_key)
+from generator.cache import (BuildState, code_key, digest, dump_outputs, dump_quick, dumps, file_key, load_outputs,
+                             load_quick, load_state, parse_key, post_key, site_key, state_names, theme_key,
+                             write_record, write_state_head, write_state_rest)
 from generator.config import CONFIG_FILE, Config, _key_line, parse_config
 from generator.errors import Finding, GivingError, error, has_errors, sorted_findings
-from generator.fs import load_cache_file, read_cache_file, read_sources, read_tree, write_cache_file
+from generator.fs import CacheWriter, load_cache_file, read_cache_file, read_sources, read_tree, write_cache_file
 from generator.model import BuildOptions, BuildResult
 from generator.theme import load_chain
 
@@ -73,7 +73,11 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     code = code_key(__version__, (data for _, data in read_tree([PACKAGE], (".py",))))
     state_file, outputs_file, quick_file = state_names(site_root)
     keys = parse_key(code, config_text)
-    theme = theme_key(read_tree([chain.site_templates, *(t.root for t in chain.themes)]))
+    theme_files = read_tree([chain.site_templates, *(t.root for t in chain.themes)])
+    theme = theme_key(theme_files)
+    # Templates that can reach a post's passages need them kept through rendering (see `_lighter`).
+    stats_in_templates = any(b"post_stats" in data or b"passages" in data for _, data in theme_files)
+    del theme_files
     whole = digest(keys, theme, f"{options.drafts}{options.future}",
                    *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
     if cache and cached and not site_needed:
@@ -87,6 +91,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
                 return BuildResult(reused[0], tuple(sorted_findings(findings)))
     state = (load_cache_file(site_root, state_file, lambda fh: load_state(fh, code)) or BuildState(code)) \
         if cache and cached else BuildState(code)
+    if cache and cached:
+        # The quick file is written last, so its outputs key is the latest (the state is saved earlier).
+        state.outputs_key = load_quick(read_cache_file(site_root, quick_file), code)[1]
 
     from generator.content import kind_of, parse_post
     from generator.parallel import check_site, parse_all, render_all
@@ -101,16 +108,33 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     file_keys = [file_key(keys, s.path, s.data) for s in markdown]
     questions, question_findings = _question_findings(sources, config, options)
 
+    # The state file is written as the build goes: the parsed files (pickled by the workers) as soon as
+    # parsing ends, the check findings once the checks ran; what is written is let go, so neither the
+    # pickled posts nor a second copy of anything stays in memory beside the posts and the outputs.
+    writer = CacheWriter(site_root, state_file) if cache and cached else None
+
+    def save_state() -> None:
+        nonlocal writer
+        if writer is not None:
+            writer.write(lambda fh: write_state_rest(state, fh, ("checked", "site_checked")))
+            writer.commit()
+            state.checked = {}
+            writer = None
+
     def finish(result: BuildResult) -> BuildResult:
         if cache and cached:
-            write_cache_file(site_root, state_file, dump_state(state))
+            save_state()  # when the build stopped before the checks
             write_cache_file(site_root, quick_file, dump_quick(state))
         return result
 
     # parse
     findings: list[Finding] = []
     if cached:
-        results = parse_all(markdown, file_keys, config, parse_post, state, progress.advance)
+        store = None
+        if writer is not None:
+            writer.write(lambda fh: write_state_head(state, fh))
+            store = lambda key, blob: writer.write(lambda fh: write_record(fh, "parsed", key, blob))  # noqa: E731
+        results = parse_all(markdown, file_keys, config, parse_post, state, progress.advance, store)
     else:
         parse = parse or parse_post
         results = [parse(source, config) for source in markdown]
@@ -122,6 +146,11 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         if post:
             posts.append(post)
     findings += question_findings
+    due = [p.date for p in posts if p.kind == "post" and p.date and p.date > options.now and not options.future]
+    has_questions = bool(question_files)
+    key_of = dict(zip((s.path for s in markdown), file_keys))
+    # The sources' bytes are not needed after parsing (keys and assets have what they need).
+    del results, sources, markdown, question_files
 
     # assemble
     site, problems = assemble(posts, assets, config, options)
@@ -130,7 +159,6 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     findings += problems
 
     # check (editorial checks on what is published; warnings never stop a build)
-    key_of = dict(zip((s.path for s in markdown), file_keys))
     if cached:
         post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
         findings += check_site(site, config_text, state, post_keys, site_key(keys, site, post_keys))
@@ -138,6 +166,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         if check is None:
             from generator.checks import run_checks as check
         findings += check(site, config_text)
+    save_state()
     if has_errors(findings):
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
 
@@ -154,6 +183,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
 
     post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
     render_key = site_key(keys, site, post_keys, ("theme", theme))
+    posts = None  # the parsed posts: the site holds what rendering needs
+    if not site_needed and not stats_in_templates:
+        site = _lighter(site)
     reused = load_cache_file(site_root, outputs_file, lambda fh: load_outputs(fh, render_key)) \
         if cache and cached and state.outputs_key == render_key else None
     if reused is not None:
@@ -171,11 +203,26 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     final = sorted_findings(findings)
     if state.outputs_key == render_key:
         # The next build may return this result whole if no file changed and no scheduled post came due.
-        due = [p.date for p in posts if p.kind == "post" and p.date and p.date > options.now and not options.future]
         quiet = set(question_findings)
-        state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None),
-                       bool(question_files))
+        state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None), has_questions)
     return finish(BuildResult(outputs, tuple(final), site))
+
+
+def _lighter(site):
+    """The site without the posts' passages (prose for the checks, about half of a parsed post), for a
+    render whose templates cannot reach them and whose caller does not keep the site."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    light: dict[int, object] = {}
+
+    def strip(post):
+        if id(post) not in light:
+            light[id(post)] = replace(post, passages=())
+        return light[id(post)]
+
+    return replace(site, posts=tuple(map(strip, site.posts)), pages=tuple(map(strip, site.pages)),
+                   by_source=MappingProxyType({k: strip(p) for k, p in site.by_source.items()}))
 
 
 def _question_findings(sources, config: Config, options: BuildOptions) -> tuple[list, list[Finding]]:

@@ -205,14 +205,35 @@ def load_state(stream: BinaryIO | None, code: str) -> BuildState:
 def dump_state(state: BuildState) -> Callable[[BinaryIO], None]:
     """A writer of the state, for `fs.write_cache_file`."""
     def write(fh: BinaryIO) -> None:
-        fh.write(MAGIC)
-        pickle.dump({"code": state.code, "outputs_key": state.outputs_key}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for table in TABLES:
-            for key, value in getattr(state, table).items():
-                pickle.dump((table, key, value if isinstance(value, bytes) else dumps(value)), fh,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, fh)
+        write_state_head(state, fh)
+        write_state_rest(state, fh)
     return write
+
+
+def write_state_head(state: BuildState, fh: BinaryIO, tables: Iterable[str] = ()) -> None:
+    """The header and the records of `tables`; the build writes the parsed files this way as soon as
+    they are known, so their pickled bytes need not stay in memory until the build ends."""
+    fh.write(MAGIC)
+    pickle.dump({"code": state.code, "outputs_key": state.outputs_key}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_tables(state, fh, tables)
+
+
+def write_state_rest(state: BuildState, fh: BinaryIO, tables: Iterable[str] = TABLES) -> None:
+    """The records of `tables` and the end of the state."""
+    _write_tables(state, fh, tables)
+    pickle.dump(None, fh)
+
+
+def write_record(fh: BinaryIO, table: str, key: str, value: bytes) -> None:
+    """One entry of the state, written as soon as the build has it (see `parallel.parse_all`)."""
+    pickle.dump((table, key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _write_tables(state: BuildState, fh: BinaryIO, tables: Iterable[str]) -> None:
+    for table in tables:
+        for key, value in getattr(state, table).items():
+            pickle.dump((table, key, value if isinstance(value, bytes) else dumps(value)), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def load_outputs(stream: BinaryIO | None, key: str) -> tuple[dict[str, bytes], tuple] | None:

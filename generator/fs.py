@@ -228,6 +228,55 @@ def write_cache_file(site_root: Path, name: str, data: bytes | Callable[[BinaryI
             Path(tmp).unlink(missing_ok=True)
 
 
+class CacheWriter:
+    """A build-state file written in parts, as a build learns them, then put in place whole (`commit`)
+    or not at all. Best effort, like `write_cache_file`: any OSError drops the file and the build goes on."""
+
+    def __init__(self, site_root: Path, name: str):
+        self.path = cache_root(site_root) / name
+        self.fh: BinaryIO | None = None
+        self.tmp: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}-", dir=self.path.parent)
+            self.fh = os.fdopen(fd, "wb")
+        except OSError:
+            self.abort()
+
+    def write(self, part: Callable[[BinaryIO], None]) -> None:
+        if self.fh is None:
+            return
+        try:
+            part(self.fh)
+        except OSError:
+            self.abort()
+
+    def commit(self) -> None:
+        if self.fh is None:
+            return
+        try:
+            self.fh.close()
+            self.fh = None
+            os.replace(self.tmp, self.path)  # type: ignore[arg-type]
+            self.tmp = None
+        except OSError:
+            self.abort()
+
+    def abort(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+            self.fh = None
+        if self.tmp:
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+
+    def __del__(self) -> None:  # a build that raised: no half-written state is left behind
+        self.abort()
+
+
 class Cache:
     """A content-addressed folder of entries, each a few named blobs: `get(key)` / `put(key, blobs)`.
 
