@@ -78,7 +78,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # Templates that can reach a post's passages need them kept through rendering (see `_lighter`).
     stats_in_templates = any(b"post_stats" in data or b"passages" in data for _, data in theme_files)
     del theme_files
-    whole = digest(keys, theme, f"{options.drafts}{options.future}",
+    whole = digest(keys, theme, f"{options.drafts}{options.future}", *_font_parts(site_root, config),
                    *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
     if cache and cached and not site_needed:
         quick, outputs_key = load_quick(read_cache_file(site_root, quick_file), code)
@@ -206,6 +206,20 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         quiet = set(question_findings)
         state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None), has_questions)
     return finish(BuildResult(outputs, tuple(final), site))
+
+
+def _font_parts(site_root: Path, config: Config) -> list[bytes | str]:
+    """The `[images] card_fonts` files (site-relative, possibly outside content/ and static/), so that
+    replacing one without touching site.toml is a change the whole-build key sees."""
+    parts: list[bytes | str] = []
+    fonts = config.section("images").get("card_fonts", ())
+    for rel in fonts if isinstance(fonts, (list, tuple)) else ():
+        try:
+            data = hashlib.sha256((site_root / str(rel)).read_bytes()).digest()
+        except OSError:
+            data = b"missing"
+        parts += ["font", str(rel), data]
+    return parts
 
 
 def _lighter(site):

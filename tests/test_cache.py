@@ -219,3 +219,20 @@ def test_damaged_compiled_templates_are_compiled_again(site):
     for path in compiled:
         path.write_bytes(b"garbage")
     assert dict(build(site, OPTIONS).outputs) == clean(site)[0]
+
+
+def test_a_replaced_card_font_is_a_change(make_site):
+    """`[images] card_fonts` names files outside content/ and static/: replacing one without touching
+    site.toml must not return the cards drawn with the old font."""
+    fonts = Path(__file__).parent.parent / "themes" / "default" / "fonts"
+    root = make_site({
+        "site.toml": 'title = "T"\nbase_url = "https://t.example/"\n[images]\ncard_fonts = ["fonts/card.ttf"]\n',
+        "content/posts/a.md": post("A card"),
+        "fonts/card.ttf": (fonts / "DejaVuSerif-Bold.ttf").read_bytes(),
+    })
+    first = incremental(root)
+    assert first == clean(root) and any(p.endswith(".png") for p in first[0])
+    (root / "fonts" / "card.ttf").write_bytes((fonts / "NotoSerifHebrew-Bold.ttf").read_bytes())
+    second = incremental(root)
+    assert second == clean(root)
+    assert second[0] != first[0]  # the card is drawn with the new font
