@@ -231,6 +231,7 @@ class Prose:
     starts: tuple[int, ...]  # offset in `voice` of each block
     self_count: int
     reader_count: int
+    counts: tuple[tuple[int, int], ...] = ()  # (I/we, you) words of each block, as `pronoun_counts`
 
     def block_at(self, offset: int) -> Block:
         i = bisect_right(self.starts, offset) - 1
@@ -271,8 +272,13 @@ def _analyse(passages: tuple[Passage, ...]) -> Prose:
         voices.append(voice)
         offset += len(voice) + 1
     joined = SEPARATOR.join(voices)
-    me, you = pronoun_counts(joined)
-    return Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you)
+    # Counted per block and summed: the same totals as counting `joined` (no word spans SEPARATOR,
+    # which is not white space, so a token across it holds exactly the two blocks' words), and
+    # reader-focus gets each paragraph's counts without reading the text again.
+    counts = tuple(map(pronoun_counts, voices))
+    me = sum(c[0] for c in counts)
+    you = sum(c[1] for c in counts)
+    return Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you, counts)
 
 
 # Sentences ------------------------------------------------------------------------------------------

@@ -91,19 +91,28 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     max_sentence = settings.readability_sentence_words
     max_paragraph = settings.readability_paragraph_words
+    judged = []  # (passage, its lowered words, its rough sentence ends if counted): read once, used twice
     for block in prose.blocks:
         p = block.passage
         if p.quoted or p.kind not in _PROSE_KINDS:
             continue
         # Lengths count words as readers see them, separated by spaces (fast: no regex per sentence).
-        words = len(p.text.split())
+        # Lowering changes no white space, so these are the words of `p.text.split()`.
+        tokens = p.text.lower().split()
+        words = len(tokens)
+        entry = [p, tokens, None]
+        judged.append(entry)
         if max_paragraph and words > max_paragraph:
             yield readability.rule.at(post.source, p.line, p.cols[0] if p.cols else 1,
                                       f"paragraph of {words} words (at most {max_paragraph}); split it "
                                       "where the thought turns", kind="paragraph", words=words)
         if not max_sentence:
             continue
-        if words <= max_sentence or max(map(len, map(str.split, _ROUGH_END.split(p.text)))) <= max_sentence // 2:
+        if words <= max_sentence:
+            continue
+        pieces = _ROUGH_END.split(p.text)
+        entry[2] = len(pieces) - 1  # the pattern has no groups: one piece more than it has matches
+        if max(map(len, map(str.split, pieces))) <= max_sentence // 2:
             continue  # no sentence here can be longer than the limit
         for start, end in sentences(p.text):
             count = len(p.text[start:end].split())
@@ -119,7 +128,7 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     score = ease(prose, settings.language)
     if score and score.words >= settings.min_words and score.reading_ease < minimum:
         line, col, where = post.line_of("body"), 1, ""
-        hardest = _hardest_paragraph(prose, settings.language)
+        hardest = _hardest_paragraph(judged, settings.language)
         if hardest:
             p, paragraph_ease = hardest
             line, col = p.line, p.cols[0] if p.cols else 1
@@ -133,22 +142,19 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
 _MIN_PARAGRAPH = 20  # words: shorter paragraphs give too noisy a score to single out
 
 
-def _hardest_paragraph(prose: Prose, language: str):
+def _hardest_paragraph(judged: list, language: str):
     """(passage, ease) of the author's paragraph with the lowest reading ease, from the syllable table
-    `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough."""
+    `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough.
+    `judged` holds the rule's (passage, lowered words, rough sentence ends or None) per paragraph."""
     table = _syllable_table(language)
     worst = None
-    for block in prose.blocks:
-        p = block.passage
-        if p.quoted or p.kind not in _PROSE_KINDS:
-            continue
-        tokens = p.text.lower().split()
+    for p, tokens, ends in judged:
         if len(tokens) < _MIN_PARAGRAPH:
             continue
         # Every token is in the table but the two beside a paragraph joint in `ease`'s text; those
         # count one syllable each, which cannot change which paragraph is hardest by much.
         syllables = sum(map(table.get, tokens, repeat(1)))
-        n_sentences = max(len(_ROUGH_END.findall(p.text)), 1)
+        n_sentences = max(len(_ROUGH_END.findall(p.text)) if ends is None else ends, 1)
         score = Ease(n_sentences, len(tokens), syllables).reading_ease
         if worst is None or score < worst[1]:
             worst = (p, score)

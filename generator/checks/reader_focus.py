@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from generator.checks.prose import PRONOUN, analyse, position, pronoun_counts, pronouns
+from generator.checks.prose import PRONOUN, analyse, position, pronouns
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -24,10 +24,9 @@ def reader_focus(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     if me <= you * settings.reader_focus_ratio:
         return
     # The paragraph most about the author: most I/we words beyond its you words, then the most I/we.
-    # Counted per block from the token cache (cheap); the regex runs only on that block, to point at it.
+    # Counted per block by `analyse`; the regex runs only on that block, to point at it.
     candidates = []
-    for i, block in enumerate(prose.blocks):
-        block_me, block_you = pronoun_counts(block.voice)
+    for i, (block_me, block_you) in enumerate(prose.counts):
         if block_me:
             candidates.append((block_me - block_you, block_me, -i, block_you))
     first = -1
