@@ -145,7 +145,7 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
     """Preview the site: rebuild on every save and reload the browser (drafts and future posts included)."""
     import time
 
-    from generator.serve import Preview, all_interfaces, loopback
+    from generator.serve import Preview
 
     def report(b) -> None:
         if b.number == 1:
@@ -166,16 +166,27 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
         click.secho(f"no site.toml in {site_root}; run `giving init` to start a site, or pass --site", err=True, fg="red")
         sys.exit(1)
     preview = Preview(site_root, host=host, port=port, drafts=not no_drafts, on_build=report)
-    try:
-        preview.start()
-    except GivingError as exc:
+    try:  # one handler for Ctrl-C, wherever it lands: during the first build, the messages or the wait
+        try:
+            preview.start()
+        except GivingError as exc:
+            preview.close()
+            echo_findings(exc.findings)
+            sys.exit(1)
+        _serving(preview, site_root, host, port, no_drafts, open_browser)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
         preview.close()
-        echo_findings(exc.findings)
-        sys.exit(1)
-    except KeyboardInterrupt:  # Ctrl-C during the first build
-        preview.close()
-        click.echo("Stopped.")
-        return
+    click.echo("Stopped.")
+
+
+def _serving(preview, site_root: Path, host: str, port: int, no_drafts: bool, open_browser: bool) -> None:
+    """What `giving serve` says once it is up."""
+    from generator.serve import all_interfaces, loopback
+
     if all_interfaces(host):
         click.secho(f"Warning: listening on all interfaces ({host}); anyone on your network can read this preview, "
                     "drafts included.", err=True, fg="yellow")
@@ -191,14 +202,6 @@ def serve(site_root: Path, host: str, port: int, no_drafts: bool, open_browser: 
         import webbrowser
 
         webbrowser.open(preview.url)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        preview.close()
-    click.echo("Stopped.")
 
 
 @main.command()

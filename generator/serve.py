@@ -326,17 +326,24 @@ class Preview:
             self._changed.notify_all()
         with self._check_wanted:
             self._check_wanted.notify_all()
+        # Every thread is a daemon and writes nothing that needs finishing (builds are in memory, cache
+        # entries are renamed into place whole), so Ctrl-C waits a bounded time, however busy they are.
+        deadline = time.monotonic() + 3
         if self._observer is not None:
             self._observer.stop()
-            self._observer.join(timeout=5)
+            self._observer.join(timeout=1)
             self._observer = None
         if self.httpd is not None:
             if any(t.name == "giving-http" for t in self._threads):
-                self.httpd.shutdown()
+                # shutdown() waits for serve_forever, forever if that thread never got to it: bound it.
+                stopper = threading.Thread(target=self.httpd.shutdown, name="giving-stop", daemon=True)
+                stopper.start()
+                stopper.join(timeout=max(0.1, deadline - time.monotonic()))
             self.httpd.server_close()
             self.httpd = None
         for thread in self._threads:  # checks in progress are not waited for: nothing they do needs finishing
-            thread.join(timeout=0.2 if thread.name == "giving-checker" else 5)
+            wait = 0.2 if thread.name == "giving-checker" else deadline - time.monotonic()
+            thread.join(timeout=max(0.05, wait))
         self._threads = []
 
     def __enter__(self) -> "Preview":

@@ -550,7 +550,7 @@ def start_serving(root: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
 def stop(proc: subprocess.Popen) -> str:
     proc.send_signal(signal.SIGINT)
     try:
-        out, _ = proc.communicate(timeout=15)
+        out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
