@@ -173,6 +173,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # images: metadata stripped, variants and social cards (Pillow, cached in .giving-cache/)
     from generator.images import process_site as process_images  # Pillow loads only when a build gets here
 
+    checked = (*site.posts, *site.pages)
     site, problems = process_images(site, chain, site_root, config_text)
     findings += problems
     if has_errors(findings):
@@ -181,7 +182,10 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # render (or reuse the last outputs, when nothing that reaches a template changed)
     from generator.render import theme_assets
 
-    post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
+    # Only the posts that images replaced (a new og_image) need their keys again.
+    keyed = {p.source: p for p in checked} if cached else {}
+    post_keys = {p.source: post_keys[p.source] if keyed.get(p.source) is p else post_key(key_of[p.source], p)
+                 for p in (*site.posts, *site.pages)}
     render_key = site_key(keys, site, post_keys, ("theme", theme))
     posts = None  # the parsed posts: the site holds what rendering needs
     if not site_needed and not stats_in_templates:

@@ -53,13 +53,21 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments with CSS classes (no inline styles), so the theme styles code for light and dark."""
     if not lang:
         return ""
-    try:
-        lexer = get_lexer_by_name(lang.split()[0])
-    except ClassNotFound:
+    lexer = _lexer(lang.split()[0])
+    if lexer is None:
         return ""
     lang_class = re.sub(r"[^\w-]", "", lang.split()[0])
     return (f'<pre class="highlight"><code class="language-{lang_class}">'
             f"{pygments_highlight(code, lexer, _FORMATTER)}</code></pre>\n")
+
+
+@lru_cache(maxsize=None)
+def _lexer(name: str):
+    """Pygments' lookup by name costs more than highlighting a short block; lexers are reusable."""
+    try:
+        return get_lexer_by_name(name)
+    except ClassNotFound:
+        return None
 
 
 def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:
@@ -189,7 +197,7 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
         summary = ""
     summary = _FOOTNOTE_REF.sub("", summary).strip()
     first_paragraph = _plain(tokens[first_paragraph_index + 1]) if first_paragraph_index is not None else ""
-    words = sum(len(_WORD.findall(p.text)) for p in passages)
+    words = len(_WORD.findall("\n".join(p.text for p in passages)))  # one scan; a newline joins no words
     return Rendered(html, summary, first_paragraph, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
                     tuple(comments))
 

@@ -101,6 +101,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=template_cache(site_root),
+            auto_reload=False,  # one environment per build: no stat of every template on every page
         )
         self.env.filters["date"] = fmt_date
         self.env.filters["absolute"] = site.config.absolute
