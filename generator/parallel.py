@@ -102,17 +102,21 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     are reused; the rest are parsed in parallel and stored in `state` (which keeps only current files).
     With `store` (the build writes its cache) each result goes to `store(key, pickled)` instead, as it
     arrives: pickled where it was parsed, since the state file needs those bytes anyway, and not kept."""
-    results: list[tuple | None] = [state.get("parsed", key) for key in keys]
-    todo = [i for i, result in enumerate(results) if result is None]
     if store is None:
+        results: list[tuple | None] = [state.get("parsed", key) for key in keys]
+        todo = [i for i, result in enumerate(results) if result is None]
         for i, result in zip(todo, imap_forked(lambda i: parse(sources[i], config), todo)):
             results[i] = result
         state.parsed = {key: state.parsed.get(key) or result for key, result in zip(keys, results)}
     else:
-        for key, result in zip(keys, results):
-            if result is not None:  # a hit: its bytes as read from the last state
-                blob = state.parsed.get(key)
+        results = []
+        for key in keys:
+            result = state.get("parsed", key)
+            if result is not None:  # a hit: stored as read from the last state, and let go of here
+                blob = state.parsed.pop(key, None)
                 store(key, blob if isinstance(blob, bytes) else dumps(result))
+            results.append(result)
+        todo = [i for i, result in enumerate(results) if result is None]
         for i, blob in zip(todo, imap_forked(lambda i: dumps(parse(sources[i], config)), todo)):
             results[i] = pickle.loads(blob)
             store(keys[i], blob)
