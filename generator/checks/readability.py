@@ -8,7 +8,7 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import filterfalse, repeat
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -67,9 +67,8 @@ def _ease(prose: Prose, language: str) -> Ease | None:
         return None
     n_sentences = max(len(_ROUGH_END.findall(joined)), len(texts))
     table = _syllable_table(language)
-    if not table.keys() >= set(tokens):  # set work in C; only new tokens are hyphenated
-        for token in set(tokens).difference(table):
-            table[token] = token_syllables(token, language)
+    for token in set(filterfalse(table.__contains__, tokens)):  # one pass in C; only new tokens are hyphenated
+        table[token] = token_syllables(token, language)
     n_syllables = sum(map(table.__getitem__, tokens))
     return Ease(n_sentences, n_words, n_syllables)
 
