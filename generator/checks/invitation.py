@@ -28,6 +28,8 @@ _SHORT_QUESTION = 3  # words: "Thoughts?", "Agree or not?"
 
 
 def _asks_reader(text: str) -> bool:
+    if "?" not in text:
+        return False  # no sentence can end with one: skip splitting the paragraph into sentences
     for start, end in sentences(text):
         sentence = text[start:end].rstrip(" \"”’')]")
         if not sentence.endswith("?"):
