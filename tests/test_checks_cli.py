@@ -186,3 +186,13 @@ def test_build_prints_findings_and_a_summary(make_site):
     assert result.exit_code == 0, result.output
     assert '"THIS HUGE NEWS" is in capitals' in result.output
     assert "0 errors, 2 warnings" in result.output.splitlines()[-1]
+
+
+def test_check_reports_questions_waiting_too_long_as_build_does(make_site):
+    waiting = ("---\nasked_at: 2025-12-01T10:00:00Z\nstatus: pending\nsubmission: s1\n"
+               "question: |\n  Which tools should a beginner start with?\n---\n")
+    root = site(make_site, **{"content/questions/2025-12-01-tools.md": waiting})
+    result = invoke(root, "--format", "json")
+    found = [f for f in json.loads(result.output)["findings"] if f["rule"] == "unanswered"]
+    assert [(f["path"], f["severity"]) for f in found] == [("content/questions/2025-12-01-tools.md", "warning")]
+    assert "still waiting" in found[0]["message"]

@@ -159,6 +159,11 @@ def check_folder(site_root: Path, options, paths: Iterable[str] = ()) -> Report:
     site, problems = assemble(posts, assets, config, options)
     findings += problems
     findings += run_checks(site, config_text)
+    # Questions waiting too long are a finding of the site like any other: the same as build and serve.
+    from generator.questions import is_question_file, parse_questions, unanswered
+
+    questions, problems = parse_questions([s for s in sources if is_question_file(s.path)], config)
+    findings += problems + unanswered(questions, config, options.now)
 
     wanted = [p.rstrip("/") for p in paths]
 
