@@ -8,9 +8,12 @@ destroy anything the author wrote.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping, TypeVar
 
@@ -81,8 +84,8 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
     one of ours is updated file by file: each changed file is renamed over the old one (readers see the
     old or the new file, never half of one), files no longer produced are removed, and unchanged files are
     not touched at all, since rewriting and deleting thousands of small files and folders costs seconds
-    on ordinary disks. Only if the final renames are interrupted can `out` hold a mix of old and new
-    whole files; the next build puts that right.
+    on ordinary disks. Ctrl-C and SIGTERM wait until the renames are done; only a hard kill or a
+    crash during them can leave a mix of old and new whole files, which the next build puts right.
     """
     check_output_dir(out, site_root)
     out = out.resolve()
@@ -99,19 +102,35 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
     try:
         for n, rel in enumerate(changed):
             (staging / str(n)).write_bytes(outputs[rel])
-        for n, rel in enumerate(changed):
-            target = out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / str(n), target)
-        for rel in removed:
-            (out / rel).unlink(missing_ok=True)
-        for folder in sorted({(out / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
-            while folder != out and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+        with _uninterrupted():
+            for n, rel in enumerate(changed):
+                target = out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / str(n), target)
+            for rel in removed:
+                (out / rel).unlink(missing_ok=True)
+            for folder in sorted({(out / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
+                while folder != out and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(changed)
+
+
+@contextlib.contextmanager
+def _uninterrupted():
+    """Hold Ctrl-C and SIGTERM back for the renames (quick: every byte is already on disk), so an
+    interrupted build leaves the old or the new output, not a mix; a held signal arrives afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal masks belong to the main thread; the preview server never writes output anyway
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
