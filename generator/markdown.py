@@ -179,8 +179,10 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
         elif t == "inline":
             kind = ("heading" if tokens[i - 1].type == "heading_open" else "footnote" if footnote_depth
                     else "table" if table_depth else "list" if list_depth else "paragraph")
+            skip = _blank_lead(tok, body_lines)
+            line += skip
             passages.append(Passage(_inline_text(tok), line, kind, quote_depth > 0, tok.content,
-                                    _columns(tok, body_lines)))
+                                    _columns(tok, body_lines, skip)))
             _collect_refs(tok, source, line, links, images)
             if "<!--" in tok.content:
                 comments += _inline_comments(tok, line)
@@ -202,10 +204,22 @@ def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
                     tuple(comments))
 
 
-def _columns(inline: Token, body_lines: list[str]) -> tuple[int, ...]:
+def _blank_lead(inline: Token, body_lines: list[str]) -> int:
+    """Leading lines of a block that markdown-it-py's `str.strip()` removed from its content: lines of
+    Unicode spaces only (a lone no-break space), which CommonMark does not count as blank."""
+    if not inline.map or not inline.content:
+        return 0
+    start, end = inline.map
+    skip = 0
+    while start + skip < min(end, len(body_lines)) - 1 and not body_lines[start + skip].strip():
+        skip += 1
+    return skip
+
+
+def _columns(inline: Token, body_lines: list[str], skip: int = 0) -> tuple[int, ...]:
     """1-based column in the source file where each line of an inline token's raw content starts."""
     cols = []
-    start = inline.map[0] if inline.map else 0
+    start = (inline.map[0] if inline.map else 0) + skip
     for k, content in enumerate(inline.content.split("\n")):
         source = body_lines[start + k] if start + k < len(body_lines) else ""
         content, stripped = content.rstrip(), source.rstrip()
