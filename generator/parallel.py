@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 from generator.cache import BuildState, dumps
 from generator.config import Config
 from generator.errors import Finding
-from generator.model import Post, Site, SourceFile
+from generator.model import Site, SourceFile
 
 PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
 
@@ -131,37 +131,15 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
 def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[str, str], site_key: str) -> list[Finding]:
     """The findings `checks.run.run_checks` gives (tests assert they agree), with each post's rules run
     in parallel and reused from the cache while the post, its settings and the generator are unchanged.
-    Settings, suppressions and the site-wide rules run here: they are cheap, and site rules need them."""
-    from generator.checks.registry import RULES
-    from generator.checks.run import _apply, _crash, _defaults, settings_for
-    from generator.checks.settings import post_settings, suppressions
+    The same steps as `run_checks`: settings and suppressions, then per-post rules, then site rules."""
+    from generator.checks.run import check_post, check_whole_site, prepare
 
-    site_wide, findings = settings_for(site.config, config_text)
-    known, defaults = list(RULES), _defaults()
+    prepared = prepare(site, config_text)
+    findings = list(prepared.problems)
     entries = (*site.posts, *site.pages)
-    per_post, quiet = {}, {}
-    for post in entries:
-        settings, problems = post_settings(post, site_wide, defaults)
-        findings += problems
-        quiet[post.source], problems = suppressions(post, known)
-        findings += problems
-        per_post[post.source] = settings
-    post_rules = [r for r in RULES.values() if r.scope == "post"]
-
-    def check_post(post: Post) -> list[Finding]:
-        settings, found = per_post[post.source], []
-        for rule in post_rules:
-            if post.kind not in rule.kinds or not settings.enabled(rule.id):
-                continue
-            try:
-                found += filter(None, (_apply(f, settings, quiet[post.source]) for f in rule.func(post, settings)))
-            except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the rest
-                found.append(_crash(rule.id, post.source, exc))
-        return found
-
     cached = {p.source: state.get("checked", post_keys[p.source]) for p in entries}
     todo = [p for p in entries if cached[p.source] is None]
-    for post, found in zip(todo, map_forked(check_post, todo)):
+    for post, found in zip(todo, map_forked(lambda post: check_post(post, prepared), todo)):
         cached[post.source] = found
     checked = {}
     for post in entries:
@@ -171,16 +149,7 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
 
     site_found = state.get("site_checked", site_key)
     if site_found is None:
-        site_found = []
-        for rule in (r for r in RULES.values() if r.scope == "site"):
-            try:
-                for finding in rule.func(site, per_post):
-                    path = finding.location.path
-                    kept = _apply(finding, per_post[path], quiet[path]) if path in per_post else finding
-                    if kept:
-                        site_found.append(kept)
-            except Exception as exc:  # noqa: BLE001
-                site_found.append(_crash(rule.id, "site.toml", exc))
+        site_found = check_whole_site(site, prepared)
     state.site_checked = {site_key: site_found}
     return findings + site_found
 

@@ -56,40 +56,66 @@ def _crash(rule_id: str, path: str, exc: Exception) -> Finding:
                  path, 0, "checks")
 
 
-def run_checks(site: Site, config_text: str = "") -> list[Finding]:
-    """Every finding of every rule that is on, for the site's published posts and pages."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What every rule run needs, worked out once per site: each post's settings and its suppressed
+    passages (by post source), and the problems found in them (misspelt rule ids and the like)."""
+
+    per_post: Mapping[str, Settings]
+    quiet: Mapping[str, Suppressions]
+    problems: tuple[Finding, ...]
+
+
+def prepare(site: Site, config_text: str = "") -> Prepared:
     site_wide, findings = settings_for(site.config, config_text)
-    known = list(RULES)
-    defaults = _defaults()
+    known, defaults = list(RULES), _defaults()
     per_post: dict[str, Settings] = {}
     quiet: dict[str, Suppressions] = {}
-    post_rules = [r for r in RULES.values() if r.scope == "post"]
     for post in (*site.posts, *site.pages):
-        settings, problems = post_settings(post, site_wide, defaults)
+        per_post[post.source], problems = post_settings(post, site_wide, defaults)
         findings += problems
         quiet[post.source], problems = suppressions(post, known)
         findings += problems
-        per_post[post.source] = settings
-        for rule in post_rules:
-            if post.kind not in rule.kinds or not settings.enabled(rule.id):
-                continue
-            try:
-                for finding in rule.func(post, settings):
-                    kept = _apply(finding, settings, quiet[post.source])
-                    if kept:
-                        findings.append(kept)
-            except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the rest
-                findings.append(_crash(rule.id, post.source, exc))
+    return Prepared(per_post, quiet, tuple(findings))
+
+
+def check_post(post: Post, prepared: Prepared) -> list[Finding]:
+    """The per-post rules that are on for `post`, with its severities and suppressions applied."""
+    settings, quiet, found = prepared.per_post[post.source], prepared.quiet[post.source], []
+    for rule in RULES.values():
+        if rule.scope != "post" or post.kind not in rule.kinds or not settings.enabled(rule.id):
+            continue
+        try:
+            found += filter(None, (_apply(f, settings, quiet) for f in rule.func(post, settings)))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the rest
+            found.append(_crash(rule.id, post.source, exc))
+    return found
+
+
+def check_whole_site(site: Site, prepared: Prepared) -> list[Finding]:
+    """The site-wide rules (series...), each finding under the settings of the post it names."""
+    found = []
     for rule in (r for r in RULES.values() if r.scope == "site"):
         try:
-            for finding in rule.func(site, per_post):
+            for finding in rule.func(site, prepared.per_post):
                 path = finding.location.path
-                kept = _apply(finding, per_post[path], quiet[path]) if path in per_post else finding
+                kept = (_apply(finding, prepared.per_post[path], prepared.quiet[path])
+                        if path in prepared.per_post else finding)
                 if kept:
-                    findings.append(kept)
+                    found.append(kept)
         except Exception as exc:  # noqa: BLE001
-            findings.append(_crash(rule.id, "site.toml", exc))
-    return findings
+            found.append(_crash(rule.id, "site.toml", exc))
+    return found
+
+
+def run_checks(site: Site, config_text: str = "") -> list[Finding]:
+    """Every finding of every rule that is on, for the site's published posts and pages. The build runs
+    the same three steps, with the per-post step in parallel and cached (generator/parallel.py)."""
+    prepared = prepare(site, config_text)
+    findings = list(prepared.problems)
+    for post in (*site.posts, *site.pages):
+        findings += check_post(post, prepared)
+    return findings + check_whole_site(site, prepared)
 
 
 def post_stats(post: Post, language: str = "en") -> dict[str, Any]:
