@@ -267,7 +267,9 @@ def _collect_refs(inline: Token, source: str, line: int, links: list[Link], imag
 # -- untrusted text (readers' questions) -------------------------------------------------------------------
 
 _READER_SCHEMES = ("http:", "https:")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+# Anything with a colon before its first "/", "?" or "#" may be read as a scheme (":" or "1:" included):
+# only http(s) may have one.
+_SCHEME = re.compile(r"^[^/?#]*:")
 READER_REL = "nofollow ugc noopener"
 
 
