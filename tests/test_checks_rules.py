@@ -50,3 +50,26 @@ def test_every_rule_has_a_failing_and_a_passing_case():
     cases = {p.name for p in CASES.iterdir()}
     for rid in RULES:
         assert f"{rid}-fail" in cases and f"{rid}-pass" in cases, rid
+
+
+def test_hardest_paragraph_does_not_depend_on_posts_checked_before(make_site, tmp_path):
+    """The words beside a paragraph joint are counted like every other word, not looked up in what
+    earlier posts left in the syllable table (which differs between `giving check`, a parallel build
+    and a cached one)."""
+    from conftest import post
+    from generator.checks import readability
+
+    plain = " ".join(["the cat sat on the mat and was happy."] * 3)
+    body = f"{plain}\n\nIncomprehensibly {plain}\n\nUnquestionably {plain}\n"  # long words at the joints
+    toml = SITE_TOML + "\n[checks]\nmin_words = 5\nreadability_min_ease = 100\n"
+    primer = post("Primer", "2026-02-01", body="So, unquestionably and incomprehensibly, for you.\n")
+
+    def message(files: dict[str, str], root) -> str:
+        readability._TABLES.clear()
+        report = check_folder(make_site({"site.toml": toml, **files}, root), BuildOptions(now=NOW))
+        return next(f.message for f in report.findings
+                    if f.rule == "readability" and f.location.path == "content/posts/b.md")
+
+    alone = message({"content/posts/b.md": post("B", body=body)}, tmp_path / "one")
+    after = message({"content/posts/a.md": primer, "content/posts/b.md": post("B", body=body)}, tmp_path / "two")
+    assert alone == after

@@ -8,7 +8,7 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import filterfalse, repeat
+from itertools import chain, filterfalse
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -146,13 +146,16 @@ def _hardest_paragraph(judged: list, language: str):
     `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough.
     `judged` holds the rule's (passage, lowered words, rough sentence ends or None) per paragraph."""
     table = _syllable_table(language)
+    # Every token is in the table but the two beside a paragraph joint in `ease`'s text (joined there
+    # into one token); those are counted here, so the score never depends on which posts came before.
+    for token in set(filterfalse(table.__contains__,
+                                 chain.from_iterable(t for _, t, _ in judged if len(t) >= _MIN_PARAGRAPH))):
+        table[token] = token_syllables(token, language)
     worst = None
     for p, tokens, ends in judged:
         if len(tokens) < _MIN_PARAGRAPH:
             continue
-        # Every token is in the table but the two beside a paragraph joint in `ease`'s text; those
-        # count one syllable each, which cannot change which paragraph is hardest by much.
-        syllables = sum(map(table.get, tokens, repeat(1)))
+        syllables = sum(map(table.__getitem__, tokens))
         n_sentences = max(len(_ROUGH_END.findall(p.text)) if ends is None else ends, 1)
         score = Ease(n_sentences, len(tokens), syllables).reading_ease
         if worst is None or score < worst[1]:
