@@ -42,9 +42,6 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
-import PIL
-from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
-
 from generator.config import Config, _key_line
 from generator.errors import Finding, error, has_errors, warning
 from generator.fs import Cache
@@ -59,6 +56,33 @@ VARIANT_EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png", "AVIF"
 MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif"}
 ORIENTATION = 0x0112
 CARD_SIZE = (1200, 630)
+
+
+# -- Pillow, imported when first needed ---------------------------------------------------------------------
+# Importing Pillow costs some 25 ms, a tenth of a small site's build; a build with no raster images and no
+# social cards never needs it. Functions here that use Pillow call `_pil()` first; `images.Image` (and the
+# other names) from outside import it on first use too.
+
+_PIL_NAMES = ("PIL", "Image", "ImageCms", "ImageColor", "ImageDraw", "ImageFont", "ImageOps",
+              "UnidentifiedImageError")
+
+
+def _pil() -> None:
+    if "Image" in globals():
+        return
+    import PIL
+    from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+    globals().update(PIL=PIL, Image=Image, ImageCms=ImageCms, ImageColor=ImageColor, ImageDraw=ImageDraw,
+                     ImageFont=ImageFont, ImageOps=ImageOps, UnidentifiedImageError=UnidentifiedImageError)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PIL_NAMES:
+        _pil()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # How much Pillow work the last builds of this process did (cache misses); tests read it.
 WORK: Counter[str] = Counter()
@@ -147,6 +171,7 @@ def variant_widths(width: int, wanted: Sequence[int]) -> tuple[int, ...]:
 
 def process_image(data: bytes, settings: ImageSettings, want_variants: bool = True) -> Processed | Failure:
     """Decode, orient, strip and (if `want_variants`) resize and encode one image; never raises on bad input."""
+    _pil()
     limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None  # `_process` checks the size itself, from the header, before decoding
     try:
@@ -479,6 +504,7 @@ class Fonts:
     """A fallback chain of font files (bytes): each character is drawn with the first font that has it."""
 
     def __init__(self, files: Sequence[bytes]):
+        _pil()
         self.files = tuple(files)
         self.coverage = tuple(font_coverage(f) for f in self.files)
         # Loaded faces by (font, size), kept with this object: Pillow copies the file into each face (5 MB for
@@ -736,6 +762,7 @@ def layout_card(spec: CardSpec, fonts: Fonts) -> CardLayout:
 
 def render_card(spec: CardSpec, fonts: Fonts) -> bytes:
     """The card as PNG bytes; the same spec and fonts give the same bytes."""
+    _pil()
     bg, _, _, accent = spec.colours
     im = Image.new("RGB", CARD_SIZE, bg)
     draw = ImageDraw.Draw(im)
@@ -830,6 +857,7 @@ def _digest(*parts: bytes | str) -> str:
 
 
 def image_key(data: bytes, settings: ImageSettings, want_variants: bool) -> str:
+    _pil()
     return _digest(VERSION, PIL.__version__, settings.key(), str(want_variants), data)
 
 
@@ -922,6 +950,7 @@ def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: st
     card_pngs: dict[str, bytes] = {}
     fonts: tuple[bytes, ...] = ()
     if settings.cards:
+        _pil()
         fonts, problems = _read_fonts(chain, site_root, settings, config_text)
         findings += problems
         if has_errors(problems):
@@ -1008,9 +1037,15 @@ def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: st
         og[source] = OgImage(config.absolute(out), *CARD_SIZE, site.by_source[source].title)
 
     def update(post: Post) -> Post:
-        return replace(post, html=picture_html(post.html, pictures, settings.sizes),
-                       summary_html=picture_html(post.summary_html, pictures, settings.sizes, eager_first=False),
-                       og_image=og.get(post.source, post.og_image))
+        # A post without <img> and without a new share image is left as it is (the same object, so its
+        # cache key is not computed again either).
+        html = picture_html(post.html, pictures, settings.sizes) if "<img" in post.html else post.html
+        summary = picture_html(post.summary_html, pictures, settings.sizes, eager_first=False) \
+            if "<img" in post.summary_html else post.summary_html
+        og_image = og.get(post.source, post.og_image)
+        if html is post.html and summary is post.summary_html and og_image is post.og_image:
+            return post
+        return replace(post, html=html, summary_html=summary, og_image=og_image)
 
     published = {post.source for post in entries}
     by_source = {source: update(post) if source in published else post for source, post in site.by_source.items()}
