@@ -1,5 +1,7 @@
 """`python -m generator` runs the CLI (what Netlify's build command uses)."""
 
+import sys
+
 from generator.cli import main
 
-main()
+sys.exit(main())

@@ -52,13 +52,16 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
           parse: Callable[..., tuple] | None = None, check: Callable[..., list] | None = None,
-          cache: bool = True, site_needed: bool = True) -> BuildResult:
+          cache: bool = True, site_needed: bool = True, info: dict | None = None) -> BuildResult:
     """`parse` and `check` default to `content.parse_post` and `checks.run_checks`, which then run in
     parallel and through the build cache; the preview server passes its own per-file parse memo, and
     runs the checks itself after the page is up. `cache=False` is a clean build that neither reads nor
     writes the cache. With `site_needed=False` (the CLI) an unchanged site returns its last outputs
-    without `site`."""
+    without `site`. `info`, if given, is filled for the CLI's up-to-date manifest (generator/uptodate.py):
+    "due" (when the first scheduled post comes due, or None), "questions" (the site has reader
+    questions, whose findings change by the day) and "fonts" (the card fonts, site-relative)."""
     progress = progress or Progress()
+    info = info if info is not None else {}
     try:
         config, config_text = load_config(site_root)
         chain = load_chain(config.theme, site_root, _key_line(config_text, None, "theme"))
@@ -78,6 +81,8 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # Templates that can reach a post's passages need them kept through rendering (see `_lighter`).
     stats_in_templates = any(b"post_stats" in data or b"passages" in data for _, data in theme_files)
     del theme_files
+    fonts = config.section("images").get("card_fonts", ())
+    info["fonts"] = [str(f) for f in fonts] if isinstance(fonts, (list, tuple)) else []
     whole = digest(keys, theme, f"{options.drafts}{options.future}", *_font_parts(site_root, config),
                    *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
     if cache and cached and not site_needed:
@@ -88,6 +93,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
                 findings = pickle.loads(quick[1])
                 if quick[3]:  # the site has reader questions: how long they have waited changes daily
                     findings += _question_findings(sources, config, options)[1]
+                info.update(due=quick[2], questions=quick[3])
                 return BuildResult(reused[0], tuple(sorted_findings(findings)))
     state = (load_cache_file(site_root, state_file, lambda fh: load_state(fh, code)) or BuildState(code)) \
         if cache and cached else BuildState(code)
@@ -209,6 +215,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         # The next build may return this result whole if no file changed and no scheduled post came due.
         quiet = set(question_findings)
         state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None), has_questions)
+    info.update(due=min(due, default=None), questions=has_questions)
     return finish(BuildResult(outputs, tuple(final), site))
 
 
