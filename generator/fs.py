@@ -26,23 +26,41 @@ SOURCE_DIRS = ("content", "static")
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 
 
-def _ignored(path: Path) -> bool:
-    return any(part.startswith(".") for part in path.parts) or path.name.endswith(_IGNORED_SUFFIXES) \
-        or path.name.startswith("#")
-
-
 def read_sources(site_root: Path) -> list[SourceFile]:
-    """Every file under content/ and static/, as bytes, in a stable order."""
+    """Every file under content/ and static/, as bytes, in a stable order (that of sorted `rglob`: by
+    path, folders and files alike). Walked with `os.scandir`, which costs a fraction of `Path.rglob` and
+    a `stat` per file."""
     files = []
+    root = str(site_root)
     for top in SOURCE_DIRS:
-        base = site_root / top
-        if not base.is_dir():
+        if not os.path.isdir(os.path.join(root, top)):
             continue
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(site_root)
-            if path.is_file() and not _ignored(rel):
-                files.append(SourceFile(rel.as_posix(), path.read_bytes()))
+        found: list[tuple[tuple[str, ...], str]] = []
+        _walk(os.path.join(root, top), (top,), found)
+        found.sort()
+        for parts, path in found:
+            with open(path, "rb") as fh:
+                files.append(SourceFile("/".join(parts), fh.read()))
     return files
+
+
+def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
+    """The files under `folder` that `read_sources` reads, as `Path.rglob` finds them (symlinked files
+    followed, symlinked folders not entered, unreadable folders passed over), without hidden files,
+    anything inside a hidden folder, or editor and backup files (`~`, `.swp`, `.swx`, `.tmp`, `.bak`, `#...`)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except PermissionError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, (*parts, name), found)
+        elif not name.endswith(_IGNORED_SUFFIXES) and not name.startswith("#") and entry.is_file():
+            found.append(((*parts, name), entry.path))
 
 
 def read_tree(folders: list[Path], suffixes: tuple[str, ...] = ()) -> list[tuple[str, bytes]]:
@@ -100,8 +118,7 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
         return 0
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        for n, rel in enumerate(changed):
-            (staging / str(n)).write_bytes(outputs[rel])
+        _write_files(str(staging), [(str(n), outputs[rel]) for n, rel in enumerate(changed)])
         with _uninterrupted():
             for n, rel in enumerate(changed):
                 target = out / rel
@@ -137,13 +154,7 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
     """Fill a fresh folder and swap it in for `out` with two renames."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        made: set[Path] = set()
-        for rel, data in outputs.items():
-            target = staging / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(data)
+        _write_files(str(staging), list(outputs.items()))
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
         os.chmod(staging, 0o755)
         old = None
@@ -157,6 +168,43 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return len(outputs)
+
+
+WRITERS = 4  # threads that write output files; the time goes to the kernel (mkdir, create, copy), GIL released
+
+
+def _write_files(root: str, files: list[tuple[str, bytes]]) -> None:
+    """Write each (relative path, bytes) under `root`, creating folders as needed; the files are shared
+    among a few threads in contiguous runs (so that a folder's files are mostly written by one thread),
+    which on a disk where each new file and folder costs a fraction of a millisecond of kernel time
+    halves the time on two cores. Any error is raised once every thread has stopped."""
+    count = min(WRITERS, os.cpu_count() or 1, len(files) // 64 + 1)
+    if count < 2:
+        _write_run(root, files)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = -(-len(files) // count)
+    with ThreadPoolExecutor(count) as pool:
+        for future in [pool.submit(_write_run, root, files[i:i + size]) for i in range(0, len(files), size)]:
+            future.result()
+
+
+def _write_run(root: str, files: list[tuple[str, bytes]]) -> None:
+    made: set[str] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    for rel, data in files:
+        folder = rel.rpartition("/")[0]
+        if folder and folder not in made:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            made.add(folder)
+        fd = os.open(os.path.join(root, rel), flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
 
 def _conflicts(out: Path, new: list[str]) -> bool:
