@@ -92,3 +92,23 @@ def test_syllables_use_pyphen_floored_by_vowel_groups():
     assert syllables("the") == 1
     assert syllables("fire") == 1
     assert syllables("conversation") == 4
+
+
+def test_hyphenation_points_are_pyphens():
+    """`hyphenation.Hyphenator` reads pyphen's dictionaries lazily; its points must be pyphen's own."""
+    import random
+
+    import pyphen
+
+    from generator.checks.hyphenation import Hyphenator, dictionary_path
+
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyzéèàüöñçøß’-"
+    words = ["", "a", "readability", "conversation", "İstanbul", "ﬁnal", "x" * 40,
+             *("".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(1500))]
+    assert dictionary_path("en_US") == pyphen.LANGUAGES["en_US"]
+    for lang in ("en_US", "en_GB", "de_DE", "ru_RU"):
+        path = pyphen.LANGUAGES[pyphen.language_fallback(lang)]
+        for left, right in ((1, 1), (2, 3)):
+            ours, theirs = Hyphenator(path, left, right), pyphen.Pyphen(filename=path, left=left, right=right)
+            assert [ours.positions(w) for w in words] == [list(map(int, theirs.positions(w))) for w in words], lang

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import filterfalse
+from pathlib import Path
 
 from generator.model import Passage, Post
 
@@ -316,12 +317,24 @@ _PYPHEN_LANG = {"en": "en_US"}
 
 @lru_cache(maxsize=8)
 def _hyphenator(language: str):
-    import pyphen
+    """pyphen's hyphenation for `language`; English (the usual case) is found and read without
+    importing pyphen, whose loader costs a tenth of a second per build process (see `hyphenation`)."""
+    from generator.checks.hyphenation import Hyphenator, dictionary_path
 
     lang = _PYPHEN_LANG.get(language.lower(), language.replace("-", "_"))
-    if lang not in pyphen.LANGUAGES:
-        lang = pyphen.language_fallback(lang) or "en_US"
-    return pyphen.Pyphen(lang=lang, left=1, right=1)
+    path = dictionary_path(lang) if lang == "en_US" else None
+    if path is None:
+        import pyphen
+
+        if lang not in pyphen.LANGUAGES:
+            lang = pyphen.language_fallback(lang) or "en_US"
+        path = pyphen.LANGUAGES[pyphen.language_fallback(lang)]
+    try:
+        return Hyphenator(Path(path), left=1, right=1)
+    except (ValueError, OSError, UnicodeDecodeError):
+        import pyphen
+
+        return pyphen.Pyphen(filename=path, left=1, right=1)
 
 
 _VOWELS = re.compile(r"[aeiouy]+")
