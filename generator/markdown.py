@@ -7,6 +7,7 @@ Internal links (to `.md` sources or relative files) become markers that `site.as
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from html import escape
@@ -70,13 +71,17 @@ def _lexer(name: str):
         return None
 
 
+def heading_anchor(hid: str, text: str, tag: str) -> str:
+    """The end of a heading: a link to it, then the closing tag."""
+    return (f' <a class="heading-anchor" href="#{escape(hid)}"><span aria-hidden="true">#</span>'
+            f'<span class="visually-hidden">Link to the section “{escape(text)}”</span></a></{tag}>\n')
+
+
 def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:
     anchor = tokens[idx].meta.get("anchor")
     if not anchor:
         return self.renderToken(tokens, idx, options, env)
-    hid, text = anchor
-    return (f' <a class="heading-anchor" href="#{escape(hid)}"><span aria-hidden="true">#</span>'
-            f'<span class="visually-hidden">Link to the section “{escape(text)}”</span></a></{tokens[idx].tag}>\n')
+    return heading_anchor(*anchor, tokens[idx].tag)
 
 
 @lru_cache(maxsize=1)
@@ -121,16 +126,32 @@ def _plain(token: Token) -> str:
                    for c in token.children or []).strip()
 
 
-def render_markdown(body: str, source: str, first_line: int = 1) -> Rendered:
-    """Render `body` (from file `source`, starting at `first_line`) and extract its plain data."""
-    md = parser()
-    env: dict = {}
+def clean_body(body: str) -> str:
+    """The body both Markdown paths parse."""
     # The marker characters are private-use code points with no meaning in prose; never let text forge one.
     body = body.replace(MARK_OPEN, "\ufffd").replace(MARK_CLOSE, "\ufffd")
     # markdown-it ends lines at \r\n and a lone \r as well as \n; split the same way, so the lines and
     # columns found here for the checks agree with its token maps (the HTML is the same either way).
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
+    return body
+
+
+def render_markdown(body: str, source: str, first_line: int = 1, fast: bool = True) -> Rendered:
+    """Render `body` (from file `source`, starting at `first_line`) and extract its plain data.
+
+    With `fast`, markdown-it-pyrs does the work when it can give exactly this function's answer
+    (generator/markdown_fast.py); markdown-it-py below is the reference and the fallback. The environment
+    variable GIVING_REFERENCE_MARKDOWN=1 turns the fast path off, to rule it out when something looks wrong."""
+    body = clean_body(body)
+    if fast and not os.environ.get("GIVING_REFERENCE_MARKDOWN"):
+        from generator import markdown_fast
+
+        rendered = markdown_fast.render(body, source, first_line)
+        if rendered is not None:
+            return rendered
+    md = parser()
+    env: dict = {}
     tokens = md.parse(body, env)
     toc: list[Heading] = []
     links: list[Link] = []
@@ -218,9 +239,13 @@ def _blank_lead(inline: Token, body_lines: list[str]) -> int:
 
 def _columns(inline: Token, body_lines: list[str], skip: int = 0) -> tuple[int, ...]:
     """1-based column in the source file where each line of an inline token's raw content starts."""
+    return _columns_at((inline.map[0] if inline.map else 0) + skip, inline.content, body_lines)
+
+
+def _columns_at(start: int, raw: str, body_lines: list[str]) -> tuple[int, ...]:
+    """The same for raw content whose first line is body line `start` (0-based)."""
     cols = []
-    start = (inline.map[0] if inline.map else 0) + skip
-    for k, content in enumerate(inline.content.split("\n")):
+    for k, content in enumerate(raw.split("\n")):
         source = body_lines[start + k] if start + k < len(body_lines) else ""
         content, stripped = content.rstrip(), source.rstrip()
         if content and stripped.endswith(content):

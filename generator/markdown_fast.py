@@ -1,0 +1,592 @@
+"""The fast path of `markdown.render_markdown`: markdown-it-pyrs (markdown-it in Rust) parses, and giving
+renders the HTML and reads the plain data off its syntax tree instead of markdown-it-py's tokens.
+
+It answers exactly what the reference (generator/markdown.py, markdown-it-py) gives: the same HTML and the
+same headings, links, images, passages and comments, field for field. tests/test_markdown_fast.py compares
+the two on the benchmark corpus, the sample site, every fixture and random documents.
+
+- Parsing is the Rust port's; typography is not: its typographer curls quotes differently (inside code
+  spans, beside them, in tables), so it is off, and markdown-it-py's own replacements and smartquotes run
+  on the same flat token list the reference gives them.
+- HTML follows markdown-it-py's renderer rule for rule (its newlines around tight lists included).
+- Where the tree cannot tell the reference's answer for sure, `render` returns None and the reference
+  renders: footnotes (the port numbers them another way), tabs or odd Unicode spaces in a block's lines, a
+  multi-line block inside both a list and a quote, escaped pipes in tables, a list item whose first line
+  is empty. Without markdown-it-pyrs installed, every file takes the reference path.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+from generator.model import Heading, ImageRef, Link, Passage
+
+# CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
+_TRIM = " \t\n\r\f\v"
+_BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
+                     "fence", "code_block", "html_block", "hr", "definition"))
+_DECLARATION = re.compile(r"<![A-Za-z]")
+# First characters of a lazy continuation line that could also start a block of its own.
+_BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
+_INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
+_ALIGN = {"left": ' style="text-align:left"', "right": ' style="text-align:right"',
+          "center": ' style="text-align:center"'}
+
+
+class _Decline(Exception):
+    """The tree alone cannot say what the reference would give: let markdown-it-py render."""
+
+
+class _Tok:
+    """The fields of a markdown-it-py inline token that its typographer reads and writes."""
+
+    __slots__ = ("type", "content", "level", "info", "node")
+
+    def __init__(self, type_: str, content: str, level: int, node=None, info: str = ""):
+        self.type, self.content, self.level, self.node, self.info = type_, content, level, node, info
+
+
+class _Options:
+    quotes = "\u201c\u201d\u2018\u2019"  # the commonmark preset's, as in generator.markdown.parser()
+
+
+class _State:
+    """What markdown-it-py's smartquotes reads of its state: the options' quote characters."""
+
+    class md:
+        options = _Options
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    try:
+        import markdown_it_pyrs
+    except ImportError:  # an optional speed-up: without it every file takes the reference path
+        return None
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
+
+
+def available() -> bool:
+    return _parser() is not None
+
+
+def _escape(text: str) -> str:
+    """markdown-it's escapeHtml."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def render(body: str, source: str, first_line: int):
+    """`markdown.Rendered` for `body` (already cleaned of marker characters and \\r), or None to decline."""
+    md = _parser()
+    if md is None or "[^" in body:  # footnotes: numbered by definition, not first use, in the Rust port
+        return None
+    if "\x0b" in body or "\x0c" in body or "\x00" in body:  # trimmed or replaced differently
+        return None
+    if "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
+        return None
+    try:
+        return _Walk(body, source, first_line).rendered(md.tree(body))
+    except _Decline:
+        return None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a panic in the Rust parser (pyo3's PanicException is a BaseException)
+        return None
+
+
+class _Walk:
+    def __init__(self, body: str, source: str, first_line: int):
+        self.body, self.source, self.first_line = body, source, first_line
+        self.raw = body.encode()
+        self.ascii = len(self.raw) == len(body)
+        self.lines = body.split("\n")
+        starts = [0]
+        for line in self.lines[:-1]:
+            starts.append(starts[-1] + (len(line) if self.ascii else len(line.encode())) + 1)
+        self.starts = starts
+        self.out: list[str] = []
+        self.after_hidden = False  # the last thing rendered was a tight list's (hidden) paragraph
+        self.toc: list[Heading] = []
+        self.links: list[Link] = []
+        self.images: list[ImageRef] = []
+        self.passages: list[Passage] = []
+        self.comments: list[tuple[int, str]] = []
+        self.used_ids: dict[str, int] = {}
+        self.first_paragraph: tuple[str, str] | None = None  # (its HTML, its plain text)
+        self.heading_text = ""  # the plain text of the heading being rendered
+
+    def rendered(self, tree):
+        from generator.markdown import MORE, Rendered, _FOOTNOTE_REF, _WORD
+
+        self._blocks(tree.children, (), 0, 0)
+        html = "".join(self.out)
+        if MORE in html:
+            summary = html[: html.index(MORE)]
+        elif self.first_paragraph is not None:
+            summary = self.first_paragraph[0]
+        else:
+            summary = ""
+        summary = _FOOTNOTE_REF.sub("", summary).strip()
+        first = self.first_paragraph[1] if self.first_paragraph is not None else ""
+        words = len(_WORD.findall("\n".join(p.text for p in self.passages)))
+        return Rendered(html, summary, first, tuple(self.toc), tuple(self.links), tuple(self.images),
+                        tuple(self.passages), words, tuple(self.comments))
+
+    # -- positions ---------------------------------------------------------------------------------------
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        """0-based line and character column of a byte offset."""
+        line = bisect_right(self.starts, offset) - 1
+        start = self.starts[line]
+        if self.ascii:
+            return line, offset - start
+        try:
+            return line, len(self.raw[start:offset].decode())
+        except UnicodeDecodeError:
+            raise _Decline from None
+
+    @staticmethod
+    def _span(node) -> tuple[int, int]:
+        if node.srcmap is None:
+            raise _Decline
+        return node.srcmap
+
+    def _last_line(self, node) -> int:
+        start, end = self._span(node)
+        return self._line_col(max(start, end - 1))[0]
+
+    # -- rendering helpers (markdown-it-py's renderToken) ------------------------------------------------
+
+    def _open(self, html: str) -> None:
+        """A block's opening tag; after a hidden paragraph markdown-it-py puts a newline first."""
+        if self.after_hidden:
+            self.out.append("\n")
+            self.after_hidden = False
+        self.out.append(html)
+
+    def _put(self, html: str) -> None:
+        """Closing tags and blocks with their own render rule (code, raw HTML): no newline first."""
+        self.after_hidden = False
+        self.out.append(html)
+
+    # -- blocks ------------------------------------------------------------------------------------------
+
+    def _blocks(self, nodes, ctx: tuple, quotes: int, lists: int) -> None:
+        """`ctx` is the container stack, outermost first: ("q",) a quote, ("l", n) a list item whose content
+        starts at column n."""
+        previous = None
+        for node in nodes:
+            name = node.name
+            if (name == "table" and previous is not None and previous.name in ("blockquote", "bullet_list",
+                                                                                 "ordered_list")
+                    and self._line_col(self._span(node)[0])[0] == self._last_line(previous) + 1):
+                raise _Decline  # markdown-it-py reads these rows as the quote's or item's lazy lines
+            previous = node
+            if (name in ("code_block", "fence") and not self.body.endswith("\n")
+                    and self._last_line(node) >= len(self.lines) - 1):
+                raise _Decline  # code running to the end of a body without a final newline
+            if name == "paragraph":
+                start, _ = self._span(node)
+                is_first = self.first_paragraph is None and not (quotes or lists)
+                self._open("<p>")
+                mark = len(self.out) - 1
+                plain = self._inline(node.children, "list" if lists else "paragraph", quotes > 0, start,
+                                     self._last_line(node), ctx, want_plain=is_first)
+                self._put("</p>\n")
+                if is_first:
+                    self.first_paragraph = ("<p>" + "".join(self.out[mark + 1:]), plain)
+            elif name in ("heading", "lheading"):
+                self._heading(node, ctx, quotes, lists)
+            elif name == "blockquote":
+                self._open("<blockquote>\n" if node.children else "<blockquote>")
+                self._blocks(node.children, ctx + (("q",),), quotes + 1, lists)
+                self._put("</blockquote>\n")
+            elif name in ("bullet_list", "ordered_list"):
+                if name == "bullet_list":
+                    tag, opening = "ul", "<ul>\n"
+                else:
+                    start = node.meta.get("start", 1)
+                    tag, opening = "ol", "<ol>\n" if start == 1 else f'<ol start="{start}">\n'
+                self._open(opening)
+                for item in node.children:
+                    if item.name != "list_item":
+                        raise _Decline
+                    self._list_item(item, ctx, quotes, lists + 1)
+                self._put(f"</{tag}>\n")
+            elif name == "table":
+                self._table(node, ctx, quotes, lists)
+            elif name == "fence":
+                self._fence(node)
+            elif name == "code_block":
+                self._put(f"<pre><code>{_escape(node.meta.get('content', ''))}</code></pre>\n")
+            elif name == "html_block":
+                content = node.meta.get("content", "")
+                if not self.body.endswith("\n") and self._last_line(node) == len(self.lines) - 1:
+                    content = content[:-1] if content.endswith("\n") else content
+                self._put(content)
+                if "<!--" in content:
+                    from generator.markdown import _COMMENT
+                    line = self._line_col(self._span(node)[0])[0] + self.first_line
+                    self.comments += ((line + content.count("\n", 0, m.start()), m.group(1))
+                                      for m in _COMMENT.finditer(content))
+            elif name == "hr":
+                self._open("<hr />\n")
+            elif name == "definition":
+                pass  # link reference definitions render nothing
+            else:
+                raise _Decline
+
+    def _list_item(self, item, ctx: tuple, quotes: int, lists: int) -> None:
+        children = list(item.children)
+        if not children:
+            self._open("<li>")
+            self._put("</li>\n")
+            return
+        item_line, indent = self._item_content(item)
+        tight = children[0].name not in _BLOCKS
+        self._open("<li>" if tight else "<li>\n")
+        ctx = ctx + (("l", indent),)
+        k = 0
+        while k < len(children):
+            if children[k].name in _BLOCKS:
+                self._blocks([children[k]], ctx, quotes, lists)
+                k += 1
+                continue
+            # A tight list hides its paragraphs: a run of inline nodes is one paragraph, rendered bare.
+            j = k
+            while j < len(children) and children[j].name not in _BLOCKS:
+                j += 1
+            # Inline nodes' own source maps are not reliable; the paragraph starts where the item's text does,
+            # or on the line after the block before it.
+            if k == 0:
+                first = item_line
+                start = self.starts[first] + (indent if self.ascii else len(self.lines[first][:indent].encode()))
+            else:
+                first = self._last_line(children[k - 1]) + 1
+                if first >= len(self.lines):
+                    raise _Decline
+                start = self.starts[first]
+                kinds = {c[0] for c in ctx}
+                col = self._prefix(self.lines[first], ctx, kinds)
+                start += col if self.ascii else len(self.lines[first][:col].encode())
+            last = (self._line_col(self._span(children[j])[0])[0] - 1 if j < len(children)
+                    else self._last_line(item))
+            while last > first and not self.lines[last].strip(_TRIM):
+                last -= 1
+            if self.after_hidden:  # two hidden paragraphs in a row: no tag between them to take the newline
+                raise _Decline
+            self._inline(children[k:j], "list", quotes > 0, start, last, ctx)
+            self.after_hidden = True
+            k = j
+        self._put("</li>\n")
+
+    def _item_content(self, item) -> tuple[int, int]:
+        """The line of a list item's marker and the column where its text starts (its content indent)."""
+        line, pos = self._line_col(self._span(item)[0])
+        text = self.lines[line]
+        if pos < len(text) and text[pos] in "-+*":
+            pos += 1
+        else:
+            while pos < len(text) and text[pos].isdigit() and text[pos].isascii():
+                pos += 1
+            if pos >= len(text) or text[pos] not in ".)":
+                raise _Decline
+            pos += 1
+        spaces = len(text) - pos - len(text[pos:].lstrip(" "))
+        if spaces == 0 or pos + spaces >= len(text) or text[pos + spaces] == "\t":
+            raise _Decline  # an empty first line, or a tab: the indent is not simply where the text starts
+        return line, pos + 1 if spaces > 4 else pos + spaces
+
+    def _table(self, table, ctx: tuple, quotes: int, lists: int) -> None:
+        head = self._line_col(self._span(table)[0])[0]
+        if head + 1 >= len(self.lines) or "|" not in self.lines[head] or "|" not in self.lines[head + 1]:
+            raise _Decline  # markdown-it-py wants pipes in the header and delimiter rows
+        aligns = [_ALIGN.get(a, "") for a in table.meta.get("alignments", [])]
+        self._open("<table>\n")
+        for part in table.children:
+            if part.name not in ("thead", "tbody"):
+                raise _Decline
+            cell_tag = "th" if part.name == "thead" else "td"
+            self._put(f"<{part.name}>\n")
+            for row in part.children:
+                self._put("<tr>\n")
+                for n, cell in enumerate(row.children):
+                    start, end = self._span(cell)
+                    line, _ = self._line_col(start)
+                    if "\\|" in self.lines[line]:
+                        raise _Decline  # the reference keeps the backslash in the cell's source
+                    raw = self.raw[start:end].decode().strip(_TRIM)
+                    self._put(f"<{cell_tag}{aligns[n] if n < len(aligns) else ''}>")
+                    self._inline(cell.children, "table", quotes > 0, start, line, ctx, raw=raw)
+                    self._put(f"</{cell_tag}>\n")
+                self._put("</tr>\n")
+            self._put(f"</{part.name}>\n")
+        self._put("</table>\n")
+
+    def _fence(self, node) -> None:
+        from generator.markdown import _highlight
+
+        info = node.meta.get("info", "")
+        if "\\" in info or "&" in info:
+            raise _Decline  # the reference unescapes the info string first
+        info = info.strip(_TRIM)
+        content = node.meta.get("content", "")
+        lang = info.split()[0] if info else ""
+        highlighted = _highlight(content, lang, "") if lang else ""
+        if highlighted:  # markdown-it-py's fence rule: highlighted code stands as it is
+            self._put(highlighted + "\n")
+        elif info:
+            self._put(f'<pre><code class="{_escape("language-" + lang)}">{_escape(content)}</code></pre>\n')
+        else:
+            self._put(f"<pre><code>{_escape(content)}</code></pre>\n")
+
+    def _heading(self, node, ctx: tuple, quotes: int, lists: int) -> None:
+        from slugify import slugify
+
+        from generator.markdown import heading_anchor
+
+        start, _ = self._span(node)
+        line, col = self._line_col(start)
+        level = int(node.meta["level"])
+        if node.name == "heading":
+            raw, last = self._atx_content(self.lines[line], col), line
+        else:  # setext: the text's lines, without the underline
+            raw, last = None, self._last_line(node) - 1
+        self._open(f"<h{level}")
+        mark = len(self.out) - 1
+        self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw)
+        text = self.heading_text
+        base = slugify(text) or "section"
+        count = self.used_ids.get(base, 0)
+        self.used_ids[base] = count + 1
+        hid = base if count == 0 else f"{base}-{count}"
+        self.out[mark] += f' id="{_escape(hid)}">'
+        self.toc.append(Heading(level, hid, text, line + self.first_line))
+        self._put(heading_anchor(hid, text, f"h{level}"))
+
+    @staticmethod
+    def _atx_content(line: str, col: int) -> str:
+        """markdown-it-py's heading rule on one line: the text between the #s and an optional closing run."""
+        pos = col
+        if pos >= len(line) or line[pos] != "#":
+            raise _Decline
+        while pos < len(line) and line[pos] == "#":
+            pos += 1
+        end = len(line)
+        while end > pos and line[end - 1] in " \t":
+            end -= 1
+        tmp = end
+        while tmp > pos and line[tmp - 1] == "#":
+            tmp -= 1
+        if tmp > pos and line[tmp - 1] in " \t":
+            end = tmp
+        return line[pos:end].strip(_TRIM)
+
+    # -- one block's inline content ----------------------------------------------------------------------
+
+    def _raw(self, start: int, last: int, ctx: tuple) -> str:
+        """The block's Markdown source as markdown-it-py's getLines gives it: container markers removed."""
+        first, col = self._line_col(start)
+        out = [self.lines[first][col:]]
+        if last > first:
+            kinds = {c[0] for c in ctx}
+            for n in range(first + 1, last + 1):
+                out.append(self.lines[n][self._prefix(self.lines[n], ctx, kinds):])
+        for text in out:
+            lead = text[: len(text) - len(text.lstrip())]
+            if "\t" in lead or lead.strip(" ") or not text.strip():
+                raise _Decline  # tabs, odd Unicode spaces, lines blank to Python but not to CommonMark
+        return "\n".join(out).strip(_TRIM)
+
+    @staticmethod
+    def _prefix(line: str, ctx: tuple, kinds: set) -> int:
+        """How many characters of a continuation line belong to the containers around the block."""
+        if not ctx:
+            return 0
+        if kinds == {"q"}:
+            pos = 0
+            for _ in ctx:
+                at = pos
+                while at < len(line) and at - pos < 3 and line[at] == " ":
+                    at += 1
+                if at < len(line) and line[at] == ">":
+                    pos = at + 1
+                    if pos < len(line) and line[pos] == "\t":
+                        raise _Decline
+                    if pos < len(line) and line[pos] == " ":
+                        pos += 1
+                else:  # a lazy continuation line keeps its text whole
+                    if line[pos:].lstrip(" ")[:1] in _BLOCK_STARTS:
+                        raise _Decline  # whether it starts a block there, the two parsers disagree
+                    break
+            return pos
+        if kinds == {"l"}:
+            spaces = len(line) - len(line.lstrip(" "))
+            if spaces < ctx[-1][1] and line[spaces:spaces + 1] in _BLOCK_STARTS:
+                raise _Decline
+            return min(spaces, ctx[-1][1])
+        raise _Decline  # a multi-line block inside both a quote and a list
+
+    def _inline(self, children, kind: str, quoted: bool, start: int, last: int, ctx: tuple,
+                raw: str | None = None, want_plain: bool = False) -> str:
+        from generator.markdown import _COMMENT, _columns_at
+
+        line0 = self._line_col(start)[0]
+        if raw is None:
+            raw = self._raw(start, last, ctx)
+        if "~~~" in raw:
+            raise _Decline  # runs of three or more tildes: the strikethrough rules differ
+        flat: list[_Tok] = []
+        self._flat(children, 0, flat)
+        _typography(flat, raw)
+        line = line0 + self.first_line
+        visible = "".join(t.content if t.type in ("text", "text_special") else "\n" if t.type in ("softbreak", "hardbreak")
+                          else " " if t.type in ("code_inline", "image") else "" for t in flat)
+        self.passages.append(Passage(visible, line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
+        plain = _plain(flat) if want_plain or kind == "heading" else ""
+        if kind == "heading":
+            self.heading_text = plain
+        at = line
+        for j, tok in enumerate(flat):
+            t = tok.type
+            if t in ("softbreak", "hardbreak"):
+                at += 1
+            elif t == "link_open":
+                text = ""
+                for nxt in flat[j + 1:]:
+                    if nxt.type == "link_close":
+                        break
+                    text += nxt.content
+                self.links.append(Link(tok.node.meta.get("url", ""), text, at))
+            elif t == "image":
+                self.images.append(ImageRef(tok.node.meta.get("url", ""), tok.content, at))
+            elif t == "html_inline" and "<!--" in tok.content:
+                self.comments += ((at, m.group(1)) for m in _COMMENT.finditer(tok.content))
+        self._put_inline(flat)
+        return plain
+
+    def _flat(self, children, level: int, out: list[_Tok]) -> None:
+        """The inline nodes as markdown-it-py's flat token list, before its text_join."""
+        for node in children:
+            name = node.name
+            if name == "text":
+                content = node.meta.get("content", "")
+                if "`" in content:
+                    raise _Decline  # a backtick left as text: the port misses code spans after a failed "["
+                out.append(_Tok(name, content, level))
+            elif name == "text_special":
+                out.append(_Tok(name, node.meta.get("content", ""), level))
+            elif name in ("softbreak", "hardbreak"):
+                out.append(_Tok(name, "", level))
+            elif name == "code_inline":
+                out.append(_Tok("code_inline", "".join(c.meta.get("content", "") for c in node.children), level))
+            elif name == "html_inline":
+                out.append(_Tok("html_inline", node.meta.get("content", ""), level))
+            elif name == "image":
+                out.append(_Tok("image", self._image_label(node), level, node))
+            elif name in ("link", "autolink"):
+                info = "auto" if name == "autolink" else ""
+                out.append(_Tok("link_open", "", level, node, info))
+                self._flat(node.children, level + 1, out)
+                out.append(_Tok("link_close", "", level, None, info))
+            elif name in _INLINE_TAGS:
+                out.append(_Tok("open", "", level, node))
+                self._flat(node.children, level + 1, out)
+                out.append(_Tok("close", "", level, node))
+            else:
+                raise _Decline
+
+    def _image_label(self, node) -> str:
+        """The source between ![ and ], which markdown-it-py keeps as the image token's content."""
+        start, _ = self._span(node)
+        if self.raw[start:start + 2] != b"![":
+            raise _Decline
+        kids = node.children
+        if not kids:
+            end = start + 2
+        else:
+            if self._span(kids[0])[0] != start + 2:
+                raise _Decline
+            end = self._span(kids[-1])[1]
+        if self.raw[end:end + 1] != b"]":
+            raise _Decline
+        try:
+            return self.raw[start + 2:end].decode()
+        except UnicodeDecodeError:
+            raise _Decline from None
+
+    def _put_inline(self, flat: list[_Tok]) -> None:
+        from generator.markdown import MARK_CLOSE, MARK_OPEN, _is_local, _resolve
+
+        out = self.out
+        for tok in flat:
+            t = tok.type
+            if t in ("text", "text_special"):
+                out.append(_escape(tok.content))
+            elif t == "softbreak":
+                out.append("\n")
+            elif t == "hardbreak":
+                out.append("<br />\n")
+            elif t == "code_inline":
+                out.append(f"<code>{_escape(tok.content)}</code>")
+            elif t == "html_inline":
+                out.append(tok.content)
+            elif t == "open":
+                out.append(f"<{_INLINE_TAGS[tok.node.name]}>")
+            elif t == "close":
+                out.append(f"</{_INLINE_TAGS[tok.node.name]}>")
+            elif t == "link_open":
+                href = tok.node.meta.get("url", "")
+                if _is_local(href):
+                    href = MARK_OPEN + _resolve(self.source, href) + MARK_CLOSE
+                title = tok.node.meta.get("title")
+                out.append(f'<a href="{_escape(href)}"' + (f' title="{_escape(title)}"' if title else "") + ">")
+            elif t == "link_close":
+                out.append("</a>")
+            elif t == "image":
+                src = tok.node.meta.get("url", "")
+                if _is_local(src):
+                    src = MARK_OPEN + _resolve(self.source, src) + MARK_CLOSE
+                title = tok.node.meta.get("title")
+                out.append(f'<img src="{_escape(src)}" alt="{_escape(_alt(tok.node.children))}"'
+                           + (f' title="{_escape(title)}"' if title else "") + " />")
+        self.after_hidden = False
+
+
+def _alt(children) -> str:
+    """markdown-it-py's renderInlineAsText over an image's own (untouched by typography) children."""
+    out = []
+    for node in children:
+        name = node.name
+        if name in ("text", "text_special", "html_inline"):
+            out.append(node.meta.get("content", ""))
+        elif name == "code_inline":
+            out.append("".join(c.meta.get("content", "") for c in node.children))
+        elif name in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif name == "image" or name in _INLINE_TAGS or name in ("link", "autolink"):
+            out.append(_alt(node.children))
+        else:
+            raise _Decline
+    return "".join(out)
+
+
+def _plain(flat: list[_Tok]) -> str:
+    """markdown._plain: text and code, breaks as spaces (a heading's text, the first paragraph's)."""
+    return "".join(t.content if t.type in ("text", "text_special", "code_inline")
+                   else " " if t.type in ("softbreak", "hardbreak") else "" for t in flat).strip()
+
+
+def _typography(flat: list[_Tok], raw: str) -> None:
+    """markdown-it-py's replacements, then smartquotes, on one block's tokens (its core rules, in order)."""
+    from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
+    from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
+
+    if SCOPED_ABBR_RE.search(raw):
+        replace_scoped(flat)
+    if RARE_RE.search(raw):
+        replace_rare(flat)
+    if QUOTE_RE.search(raw):
+        process_inlines(flat, _State)

@@ -1,0 +1,134 @@
+"""The fast Markdown path (markdown-it-pyrs) gives exactly what the reference (markdown-it-py) gives, or
+declines: on the benchmark corpus, the sample site, every fixture and random documents."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from generator import markdown_fast
+from generator.frontmatter import split
+from generator.markdown import clean_body, render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_SCRIPT = ROOT.parent / "shared" / "bench" / "make_corpus.py"
+
+pytestmark = pytest.mark.skipif(not markdown_fast.available(), reason="markdown-it-pyrs is not installed")
+
+
+def both(body: str, source: str = "content/posts/p.md", first_line: int = 1):
+    """(reference, fast) for one body; fast is None when the fast path declines."""
+    return (render_markdown(body, source, first_line, fast=False),
+            markdown_fast.render(clean_body(body), source, first_line))
+
+
+def sources(paths) -> list[tuple[str, str, int]]:
+    out = []
+    for path in paths:
+        fm, _ = split(path.read_text(encoding="utf-8"), str(path))
+        out.append((fm.body, path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name,
+                    fm.body_line))
+    return out
+
+
+@pytest.mark.skipif(not CORPUS_SCRIPT.exists(), reason="the shared corpus script is not beside the project")
+def test_the_benchmark_corpus_takes_the_fast_path_and_matches(tmp_path):
+    subprocess.run([sys.executable, str(CORPUS_SCRIPT), "120", str(tmp_path)], check=True, capture_output=True)
+    posts = sources(sorted(tmp_path.rglob("*.md")))
+    assert len(posts) >= 100
+    for body, source, line in posts:
+        reference, fast = both(body, source, line)
+        assert fast is not None, f"{source}: declined"
+        assert fast == reference, source
+
+
+def test_the_sample_site_and_every_fixture_match_or_decline():
+    files = sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "sites").rglob("*.md"))
+    taken = 0
+    for body, source, line in sources(files):
+        reference, fast = both(body, source, line)
+        if fast is not None:
+            taken += 1
+            assert fast == reference, source
+    assert taken >= len(files) // 2, f"only {taken} of {len(files)} files took the fast path"
+
+
+@pytest.mark.parametrize("body", [
+    "Text[^1].\n\n[^1]: A note.\n",                        # footnotes are numbered differently
+    "> a quote\n> - in a list\n>   continued\n",          # a multi-line block in a quote and a list
+    "| a | b |\n|---|---|\n| x \\| y | z |\n",            # an escaped pipe in a table
+    "Lines with\n\ta tab in front\n",
+])
+def test_declines_what_it_cannot_match(body):
+    assert markdown_fast.render(body, "p.md", 1) is None
+    assert render_markdown(body, "p.md").html  # and the reference renders it
+
+
+@pytest.mark.parametrize("body", [
+    "# Title\n\nFirst paragraph with [a link](other.md) and ![a photo](img/p.jpg).\n\n## Title\n\nMore.\n",
+    "```python\nprint('hi')\n```\n\n```nolexer\nraw\n```\n\n```nolexer\nagain\n```\n\n```python\nx = 2\n```\n",
+    "Setext *heading*\nover two lines\n===\n\n> quoted\n> lines\nlazy line\n\n1. one\n2. two\n   continued\n",
+    "Intro.\n\n<!-- more -->\n\nRest <!-- a comment --> here.\n\n<!-- block\ncomment -->\n",
+    "| left | right |\n|:--|--:|\n| `code` | **bold** |\n| short |\n",
+    "- a\n  - nested\n    - deeper\n- b\n\n---\n\n    indented code\n",
+    "A `'quoted' code span`, then 'quotes' -- and (c)...\n",  # typography as markdown-it-py does it
+    "- item text\n  ```python\n  x = 1\n  ```\n- next\n",  # a tight item's text, then a code block
+    "| a | b |\n|---|:-:|\n| 'single' you | 'si |\n",    # quotes in table cells
+    '<a href="x.md">raw link</a> and [a](x.md "title")\n\n<div>\n<p>raw</p>\n</div>\n',
+    "![an *image* with `code`](a.png) and ![](b.png)\n\n3. starts at three\n4. four\n",
+])
+def test_matches_the_reference_on_the_constructs_posts_use(body):
+    reference, fast = both(body)
+    assert fast is not None
+    assert fast == reference
+
+
+def test_without_the_rust_parser_the_reference_renders(monkeypatch):
+    body = "# Hi\n\nText with [a link](a.md).\n"
+    expected = render_markdown(body, "content/posts/p.md", fast=False)
+    monkeypatch.setattr(markdown_fast, "_parser", lambda: None)
+    assert render_markdown(body, "content/posts/p.md") == expected
+
+
+# Random documents built from the pieces essays are made of, joined in random ways.
+_words = st.sampled_from(["you", "we", "I", "reader", "it's", "don't", "\"quoted\"", "'single'", "café", "—",
+                          "...", "--", "(c)", "*em*", "**strong**", "~~gone~~", "`code`", "[link](a.md)",
+                          "[out](https://example.org/x?a=1&b=2)", "![alt](img/a.png)", "<https://example.org>",
+                          "&amp;", "\\*", "<!-- c -->", "x_y", "HTML", "!", "?", ",", "Ünïcode", "日本"])
+_line = st.lists(_words, min_size=1, max_size=8).map(" ".join)
+_para = st.lists(_line, min_size=1, max_size=3).map("\n".join)
+_block = st.one_of(
+    _para,
+    _line.map(lambda t: "## " + t),
+    _line.map(lambda t: "# " + t + " #"),
+    _para.map(lambda t: t + "\n---"),
+    _para.map(lambda t: "\n".join("> " + x for x in t.split("\n"))),
+    st.lists(_line, min_size=1, max_size=4).map(lambda ls: "\n".join("- " + x for x in ls)),
+    st.lists(_para, min_size=1, max_size=3).map(lambda ps: "\n\n".join("1. " + p.replace("\n", "\n   ")
+                                                                        for p in ps)),
+    st.lists(_line, min_size=1, max_size=3).map(lambda ls: "| a | b |\n|---|:-:|\n" +
+                                                "\n".join(f"| {x} | {x[:3]} |" for x in ls)),
+    st.sampled_from(["```python\nprint(\"x\")\n```", "```\nplain\n```", "    indented", "<!-- more -->",
+                     "<div>\nraw\n</div>", "***"]),
+)
+_document = st.lists(_block, min_size=1, max_size=8).flatmap(
+    lambda blocks: st.lists(st.sampled_from(["\n\n", "\n", "\n\n\n"]), min_size=len(blocks), max_size=len(blocks))
+    .map(lambda seps: "".join(b + s for b, s in zip(blocks, seps))))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_document, st.integers(min_value=1, max_value=9))
+def test_random_documents_match_or_decline(body, first_line):
+    reference, fast = both(body, "content/posts/2026/p.md", first_line)
+    assert fast is None or fast == reference
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_text_matches_or_declines(body):
+    reference, fast = both(body)
+    assert fast is None or fast == reference
