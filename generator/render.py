@@ -83,6 +83,16 @@ def theme_assets(chain: ThemeChain) -> Assets:
     return Assets(files, urls)
 
 
+AUTOESCAPE = ("html", "xml", "htm")
+ENV_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+def _template_variant() -> str:
+    """What compiled templates depend on besides their source (Jinja and Python check those): Jinja's
+    version and this module, which sets up the environment (see `fs.template_cache`)."""
+    return "|".join((jinja2.__version__, __version__, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()))
+
+
 class Renderer:
     """One Jinja environment per build; `render_site` yields (output path, bytes)."""
 
@@ -93,18 +103,19 @@ class Renderer:
         self.assets = assets
         self.preview = preview
         self.findings: list[Finding] = []
+        bundled = tuple(t.root / "templates" for t in chain.themes if t.bundled)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in chain.template_dirs]),
-            autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
+            autoescape=jinja2.select_autoescape(list(AUTOESCAPE), default_for_string=True),
             undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            bytecode_cache=template_cache(site_root),
+            **ENV_OPTIONS,
+            bytecode_cache=template_cache(site_root, _template_variant(), bundled),
             auto_reload=False,  # one environment per build: no stat of every template on every page
         )
         self.env.filters["date"] = fmt_date
-        self.env.filters["absolute"] = site.config.absolute
+        # Marked as needing the context so that Jinja never folds `"/" | absolute` into a constant of the
+        # compiled template: compiled templates outlive a build (the cache), a site's base_url does not.
+        self.env.filters["absolute"] = jinja2.pass_context(lambda context, path: site.config.absolute(path))
         self.env.globals.update(
             site=site,
             config=site.config,

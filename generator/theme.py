@@ -23,6 +23,11 @@ class Theme:
     root: Path
     label: str  # how findings name it: "themes/default" for a site's own, "theme default" when bundled
 
+    @property
+    def bundled(self) -> bool:
+        """One of the themes that come with giving (not a site's own themes/<name>/)."""
+        return self.root.parent in (PACKAGED, CHECKOUT)
+
 
 @dataclass(frozen=True, slots=True)
 class ThemeChain:

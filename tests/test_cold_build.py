@@ -1,0 +1,155 @@
+"""The cold build's plumbing: bundled templates compiled once per installation, the sources walk, the
+threaded output writes and the workers' scratch files; each gives exactly what the plain way gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from generator import fs, parallel
+from generator.build import build
+from generator.fs import read_sources, write_output
+from generator.model import SourceFile
+from generator.site import BuildOptions
+
+from conftest import NOW, post
+
+OPTIONS = BuildOptions(now=NOW)
+
+
+@pytest.fixture
+def compiles(monkeypatch) -> list[str]:
+    """Names of the templates Jinja compiles from source from here on."""
+    names: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        names.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return names
+
+
+@pytest.fixture
+def shared(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "installed-pycache"
+    monkeypatch.setattr(fs, "BUNDLED_TEMPLATES", folder)
+    return folder
+
+
+def test_bundled_templates_are_compiled_once_per_installation(make_site, shared, compiles, tmp_path, monkeypatch):
+    root = make_site({"content/posts/a.md": post("A", tags="[x]"), "templates/page.html": "{{ page.title }}\n",
+                      "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n"})
+    monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-1"))
+    first = build(root, OPTIONS, cache=False)
+    assert "post.html" in compiles and "page.html" in compiles
+    assert len(list(shared.glob("jinja-*/*"))) == len(set(compiles)) - 1  # the site's own page.html stays its own
+    compiles.clear()
+    monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-2"))  # a new site cache: a cold build
+    second = build(root, OPTIONS, cache=False)
+    assert compiles == ["page.html"]
+    assert dict(second.outputs) == dict(first.outputs) and first.outputs
+    assert any((tmp_path / "cache-2" / "jinja").iterdir())  # the site's cache still holds what it used
+
+
+def test_damaged_or_foreign_installed_templates_are_compiled_again(make_site, shared, compiles, tmp_path,
+                                                                 monkeypatch):
+    root = make_site({"content/posts/a.md": post("A")})
+    monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-1"))
+    first = dict(build(root, OPTIONS, cache=False).outputs)
+    entries = list(shared.glob("jinja-*/*"))
+    assert entries
+    for n, path in enumerate(entries):
+        path.write_bytes(b"garbage" if n % 2 else path.read_bytes()[:30])
+    compiles.clear()
+    monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-2"))
+    assert dict(build(root, OPTIONS, cache=False).outputs) == first
+    assert len(compiles) == len(entries)
+
+
+def test_other_environment_settings_do_not_share_compiled_templates(tmp_path, monkeypatch):
+    monkeypatch.setattr(fs, "BUNDLED_TEMPLATES", tmp_path / "installed")
+    templates = tmp_path / "theme"
+    templates.mkdir()
+    (templates / "t.html").write_text("{% if true %}\nx\n{% endif %}\n", "utf-8")
+    for run in range(2):  # the second time from the installed compiled templates
+        for trim in (True, False):
+            monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / f"cache-{run}-{trim}"))
+            env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), trim_blocks=trim,
+                                     bytecode_cache=fs.template_cache(tmp_path, f"trim={trim}", (templates,)))
+            assert env.get_template("t.html").render() == ("x\n" if trim else "\nx\n")
+    assert len(list((tmp_path / "installed").glob("jinja-*/*"))) == 2
+
+
+def test_read_sources_leaves_out_what_it_always_did(tmp_path):
+    root = tmp_path / "site"
+    files = ["content/posts/a.md", "content/posts/.hidden.md", "content/.git/x", "content/posts/b.md~",
+             "content/posts/c.swp", "content/posts/#d.md#", "content/a~/e.md", "content/#f/g.md", "content/B.md",
+             "content/a-b", "content/a.b", "content/a/b", "static/.well-known/x", "static/z/q.css", "static/x.bak"]
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(rel.encode())
+    os.symlink(root / "static" / "z" / "q.css", root / "content" / "link.css")
+    os.symlink(root / "static" / "z", root / "content" / "linked-folder")
+    os.symlink(root / "nowhere", root / "content" / "dangling")
+    got = read_sources(root)
+    assert [s.path for s in got] == ["content/#f/g.md", "content/B.md", "content/a/b", "content/a-b", "content/a.b",
+                                     "content/a~/e.md", "content/link.css", "content/posts/a.md", "static/z/q.css"]
+    assert got[6] == SourceFile("content/link.css", b"static/z/q.css")
+
+
+def test_output_written_by_threads_is_exactly_the_outputs(tmp_path, monkeypatch):
+    monkeypatch.setattr(fs, "WRITERS", 4)
+    outputs = {f"p{n:04d}/index.html": os.urandom(n * 37 % 5000) for n in range(600)}
+    outputs |= {"feed.xml": b"<feed/>", "tags/x/index.html": b"x", "tags/x/page/2/index.html": b"", "a/b/c/d": b"d"}
+    out = tmp_path / "public"
+    assert write_output(out, outputs, tmp_path / "site") == len(outputs)
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    written.pop(fs.MARKER)
+    assert written == outputs
+    changed = {**outputs, **{f"p{n:04d}/index.html": b"new %d" % n for n in range(0, 600, 3)}}
+    assert write_output(out, changed, tmp_path / "site") == 200
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    written.pop(fs.MARKER)
+    assert written == changed
+
+
+def test_workers_fall_back_to_the_disk_when_the_scratch_folder_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "SCRATCH", str(tmp_path / "missing"))
+    assert parallel.map_forked(lambda n: n * n, list(range(50)), 2, force=True) == [n * n for n in range(50)]
+    monkeypatch.setattr(parallel, "SCRATCH", str(tmp_path))
+    assert parallel.map_forked(lambda n: n * n, list(range(50)), 2, force=True) == [n * n for n in range(50)]
+    assert not list(tmp_path.iterdir())  # read and removed
+
+
+def test_a_changed_base_url_reaches_every_page_with_compiled_templates_kept(make_site):
+    """`"/" | absolute` in feed.xml once became a constant of the compiled template (Jinja folds filters
+    of constants), so a new base_url left the feed's own links on the old one."""
+    root = make_site({"content/posts/a.md": post("A")})
+    first = build(root, OPTIONS, cache=False).outputs
+    assert b"https://example.org/feed.xml" in first["feed.xml"]
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text("utf-8").replace("https://example.org/", "https://moved.example/"), "utf-8")
+    for cache in (False, True):
+        outputs = build(root, OPTIONS, cache=cache).outputs
+        assert not [path for path, data in outputs.items() if b"example.org" in data]
+        assert b'href="https://moved.example/feed.xml"' in outputs["feed.xml"]
+
+
+def test_templates_compiled_for_another_setup_are_not_used(make_site, shared, compiles, monkeypatch):
+    """An upgrade that changes how the environment is set up (a filter's calling convention is compiled
+    into the template) compiles again rather than run templates compiled for the old setup."""
+    from generator import render
+
+    root = make_site({"content/posts/a.md": post("A")})
+    monkeypatch.setattr(render, "_template_variant", lambda: "before")
+    first = dict(build(root, OPTIONS, cache=False).outputs)
+    assert compiles
+    compiles.clear()
+    assert dict(build(root, OPTIONS, cache=False).outputs) == first and not compiles
+    monkeypatch.setattr(render, "_template_variant", lambda: "after")
+    assert dict(build(root, OPTIONS, cache=False).outputs) == first and "feed.xml" in compiles
