@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from operator import eq
 from typing import Iterator
 
@@ -21,10 +22,10 @@ ALLOWED = frozenset({"had", "that", "is", "do", "bye", "ha", "no", "so", "very",
 @rule("repeated-word", "The same word twice in a row, usually a slip (\"the the\").")
 def repeated_word(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
-    lowered = prose.voice.lower()
-    words = lowered.split()
-    if not any(map(eq, words, words[1:])):
+    words = prose.lowered_words()
+    if not any(map(eq, words, islice(words, 1, None))):
         return  # fast path: no word follows itself (a slip with punctuation on the second copy is missed)
+    lowered = prose.lowered()
     # Matching the lowered text is much faster than IGNORECASE; offsets agree unless lowering changed
     # the length (a few letters such as İ do), and then the slow way is used.
     matches = (_REPEAT.finditer(lowered) if len(lowered) == len(prose.voice)
