@@ -99,21 +99,51 @@ def imap_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | N
         with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
             for future in futures:
-                path = future.result()
-                with open(path, "rb") as fh:
-                    results = pickle.load(fh)
-                os.unlink(path)
-                yield from results
-                del results
+                yield from _results(future)
     finally:
         _job = None
-        for future in futures:  # a failed build leaves no temporary files behind
-            future.cancel()
-            if future.done() and not future.cancelled() and future.exception() is None:
-                try:
-                    os.unlink(future.result())
-                except OSError:
-                    pass
+        _discard(futures)
+
+
+def beside_forked(here: Callable[[], Any], func: Callable[[Any], Any], items: Sequence[Any]) -> tuple[Any, list[Any]]:
+    """`(here(), [func(item) for item in items])`, with one forked worker per item computing `func` while
+    this process computes `here()`: on n cores, n - 1 workers and this process keep every core busy, with
+    one fork and one result to hand back fewer than n workers and an idle process waiting for them."""
+    global _job
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _job = (func, items)
+    futures = []
+    try:
+        with ProcessPoolExecutor(max_workers=len(items), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_chunk, (i, i + 1)) for i in range(len(items))]  # forks them all
+            mine = here()
+            return mine, [result for future in futures for result in _results(future)]
+    finally:
+        _job = None
+        _discard(futures)
+
+
+def _results(future) -> list[Any]:
+    """A chunk's results, read from its file (which is then removed)."""
+    path = future.result()
+    with open(path, "rb") as fh:
+        results = pickle.load(fh)
+    os.unlink(path)
+    return results
+
+
+def _discard(futures) -> None:
+    """Cancel what has not started and remove the files of what finished: a failed build leaves no
+    temporary files behind."""
+    for future in futures:
+        future.cancel()
+        if future.done() and not future.cancelled() and future.exception() is None:
+            try:
+                os.unlink(future.result())
+            except OSError:
+                pass
 
 
 # -- parse ----------------------------------------------------------------------------------------------
@@ -183,11 +213,12 @@ RENDER_FROM = 200  # fewer pages than this: rendering them here is quicker than 
 
 
 def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None] | None = None):
-    """`render.render`, with the pages shared among forked workers when the site is large.
+    """`render.render`, with the pages shared among this process and forked workers when the site is large.
 
     `Renderer.render_site` walks every page in a fixed order and yields only the pages that rendered, so
-    a worker that renders only every n-th page (its `page` method answering None for the others) yields
-    its share of the same outputs; the files that are not pages are the same in every share."""
+    a renderer that renders only every n-th page (its `share`) yields its share of the same outputs; the
+    files that are not pages are the same in every share. This process renders the first share itself
+    while the workers render the others."""
     from generator import render as rendering
 
     count = workers()
@@ -195,19 +226,11 @@ def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None
         return rendering.render(site, chain, site_root, assets, progress)
 
     def share(k: int) -> tuple[dict[str, bytes], list[Finding]]:
-        page = rendering.Renderer.page
-        seen = [0]
+        return rendering.render(site, chain, site_root, assets, share=(k, count))
 
-        def mine(self, *args, **kwargs):
-            seen[0] += 1
-            return page(self, *args, **kwargs) if seen[0] % count == k else None
-
-        rendering.Renderer.page = mine  # only ever in a forked worker: this process is left alone
-        return rendering.render(site, chain, site_root, assets)
-
-    outputs: dict[str, bytes] = {}
-    findings: list[Finding] = []
-    for part, found in map_forked(share, range(count), count, force=True):
+    outputs, findings = {}, []
+    mine, theirs = beside_forked(lambda: share(0), share, range(1, count))
+    for part, found in (mine, *theirs):
         outputs.update(part)
         findings += found
     return outputs, findings

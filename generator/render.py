@@ -96,8 +96,11 @@ def _template_variant() -> str:
 class Renderer:
     """One Jinja environment per build; `render_site` yields (output path, bytes)."""
 
-    def __init__(self, site: Site, chain: ThemeChain, site_root: Path, assets: Assets, preview: bool = False):
+    def __init__(self, site: Site, chain: ThemeChain, site_root: Path, assets: Assets, preview: bool = False,
+                 share: tuple[int, int] = (0, 1)):
         self.site = site
+        self.share = share  # (k, n): render only the pages whose number (from 1) is k modulo n
+        self._pages = 0
         self.chain = chain
         self.site_root = site_root
         self.assets = assets
@@ -158,7 +161,11 @@ class Renderer:
     # -- pages ---------------------------------------------------------------------------------------
 
     def page(self, template: str, url: str, origin: str, **context: Any) -> tuple[str, bytes] | None:
-        """Render one template to the output path of `url`; on error record a finding and return None."""
+        """Render one template to the output path of `url`; on error record a finding and return None.
+        None too for a page outside this renderer's `share`."""
+        self._pages += 1
+        if self._pages % self.share[1] != self.share[0]:
+            return None
         context.setdefault("title", "")
         context.setdefault("description", self.site.config.description)
         context["url"] = url
@@ -356,8 +363,9 @@ class Renderer:
 
 
 def render(site: Site, chain: ThemeChain, site_root: Path, assets: Assets,
-           progress: Callable[[], None] | None = None) -> tuple[dict[str, bytes], list[Finding]]:
-    renderer = Renderer(site, chain, site_root, assets)
+           progress: Callable[[], None] | None = None,
+           share: tuple[int, int] = (0, 1)) -> tuple[dict[str, bytes], list[Finding]]:
+    renderer = Renderer(site, chain, site_root, assets, share=share)
     outputs: dict[str, bytes] = {}
     for path, data in renderer.render_site():
         outputs[path] = data

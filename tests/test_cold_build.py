@@ -153,3 +153,27 @@ def test_templates_compiled_for_another_setup_are_not_used(make_site, shared, co
     assert dict(build(root, OPTIONS, cache=False).outputs) == first and not compiles
     monkeypatch.setattr(render, "_template_variant", lambda: "after")
     assert dict(build(root, OPTIONS, cache=False).outputs) == first and "feed.xml" in compiles
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_pages_shared_between_this_process_and_workers_are_the_serial_pages(make_site, monkeypatch, count):
+    """The render of a large site is shared between this process (the first share) and forked workers;
+    together they give what one renderer gives, findings included (here a page whose template fails)."""
+    from generator import render
+    from generator.theme import load_chain
+
+    files = {f"content/posts/p{n:02d}.md": post(f"Post {n}", f"2026-01-{n % 28 + 1:02d}", tags=f"[t{n % 4}]")
+             for n in range(13)}
+    files["content/pages/about.md"] = "---\ntitle: About\n---\nAbout.\n"
+    files["templates/page.html"] = "{{ page.title }} {{ nothing.here }}\n"  # StrictUndefined: a finding
+    root = make_site(files)
+    site = build(root, OPTIONS, cache=False).site
+    chain = load_chain("default", root)
+    assets = render.theme_assets(chain)
+    serial = render.render(site, chain, root, assets)
+    assert serial[1] and "about/index.html" not in serial[0]
+    monkeypatch.setattr(parallel, "RENDER_FROM", 1)
+    monkeypatch.setattr(parallel, "workers", lambda: count)
+    shared_ = parallel.render_all(site, chain, root, assets)
+    assert dict(sorted(shared_[0].items())) == dict(sorted(serial[0].items()))
+    assert shared_[1] == serial[1]
