@@ -21,6 +21,13 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
+from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
+from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
+from slugify import slugify
+
+# Imported by generator.markdown only once it is loaded itself, so these names are there.
+from generator.markdown import (_COMMENT, _FOOTNOTE_REF, _WORD, MARK_CLOSE, MARK_OPEN, MORE, Rendered, _columns_at,
+                                _highlight, _is_local, _resolve, heading_anchor)
 from generator.model import Heading, ImageRef, Link, Passage
 
 # CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
@@ -42,10 +49,12 @@ class _Decline(Exception):
 class _Tok:
     """The fields of a markdown-it-py inline token that its typographer reads and writes."""
 
-    __slots__ = ("type", "content", "level", "info", "node")
+    __slots__ = ("type", "content", "level", "node", "info", "url", "title")
 
-    def __init__(self, type_: str, content: str, level: int, node=None, info: str = ""):
+    def __init__(self, type_: str, content: str, level: int, node=None, info: str = "", url: str = "",
+                 title: str | None = None):
         self.type, self.content, self.level, self.node, self.info = type_, content, level, node, info
+        self.url, self.title = url, title
 
 
 class _Options:
@@ -115,11 +124,8 @@ class _Walk:
         self.comments: list[tuple[int, str]] = []
         self.used_ids: dict[str, int] = {}
         self.first_paragraph: tuple[str, str] | None = None  # (its HTML, its plain text)
-        self.heading_text = ""  # the plain text of the heading being rendered
 
     def rendered(self, tree):
-        from generator.markdown import MORE, Rendered, _FOOTNOTE_REF, _WORD
-
         self._blocks(tree.children, (), 0, 0)
         html = "".join(self.out)
         if MORE in html:
@@ -200,7 +206,8 @@ class _Walk:
             elif name in ("heading", "lheading"):
                 self._heading(node, ctx, quotes, lists)
             elif name == "blockquote":
-                self._open("<blockquote>\n" if node.children else "<blockquote>")
+                shown = any(c.name != "definition" for c in node.children)
+                self._open("<blockquote>\n" if shown else "<blockquote>")
                 self._blocks(node.children, ctx + (("q",),), quotes + 1, lists)
                 self._put("</blockquote>\n")
             elif name in ("bullet_list", "ordered_list"):
@@ -227,7 +234,6 @@ class _Walk:
                     content = content[:-1] if content.endswith("\n") else content
                 self._put(content)
                 if "<!--" in content:
-                    from generator.markdown import _COMMENT
                     line = self._line_col(self._span(node)[0])[0] + self.first_line
                     self.comments += ((line + content.count("\n", 0, m.start()), m.group(1))
                                       for m in _COMMENT.finditer(content))
@@ -240,12 +246,13 @@ class _Walk:
 
     def _list_item(self, item, ctx: tuple, quotes: int, lists: int) -> None:
         children = list(item.children)
-        if not children:
+        shown = [c for c in children if c.name != "definition"]  # definitions render nothing
+        if not shown:
             self._open("<li>")
             self._put("</li>\n")
             return
         item_line, indent = self._item_content(item)
-        tight = children[0].name not in _BLOCKS
+        tight = shown[0].name not in _BLOCKS
         self._open("<li>" if tight else "<li>\n")
         ctx = ctx + (("l", indent),)
         k = 0
@@ -317,7 +324,10 @@ class _Walk:
                     line, _ = self._line_col(start)
                     if "\\|" in self.lines[line]:
                         raise _Decline  # the reference keeps the backslash in the cell's source
-                    raw = self.raw[start:end].decode().strip(_TRIM)
+                    raw = self.raw[start:end].decode()
+                    if _odd_edges(raw):
+                        raise _Decline
+                    raw = raw.strip(_TRIM)
                     self._put(f"<{cell_tag}{aligns[n] if n < len(aligns) else ''}>")
                     self._inline(cell.children, "table", quotes > 0, start, line, ctx, raw=raw)
                     self._put(f"</{cell_tag}>\n")
@@ -326,8 +336,6 @@ class _Walk:
         self._put("</table>\n")
 
     def _fence(self, node) -> None:
-        from generator.markdown import _highlight
-
         info = node.meta.get("info", "")
         if "\\" in info or "&" in info:
             raise _Decline  # the reference unescapes the info string first
@@ -343,10 +351,6 @@ class _Walk:
             self._put(f"<pre><code>{_escape(content)}</code></pre>\n")
 
     def _heading(self, node, ctx: tuple, quotes: int, lists: int) -> None:
-        from slugify import slugify
-
-        from generator.markdown import heading_anchor
-
         start, _ = self._span(node)
         line, col = self._line_col(start)
         level = int(node.meta["level"])
@@ -356,8 +360,7 @@ class _Walk:
             raw, last = None, self._last_line(node) - 1
         self._open(f"<h{level}")
         mark = len(self.out) - 1
-        self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw)
-        text = self.heading_text
+        text = self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw)
         base = slugify(text) or "section"
         count = self.used_ids.get(base, 0)
         self.used_ids[base] = count + 1
@@ -382,6 +385,8 @@ class _Walk:
             tmp -= 1
         if tmp > pos and line[tmp - 1] in " \t":
             end = tmp
+        if _odd_edges(line[pos:end]):
+            raise _Decline
         return line[pos:end].strip(_TRIM)
 
     # -- one block's inline content ----------------------------------------------------------------------
@@ -395,10 +400,12 @@ class _Walk:
             for n in range(first + 1, last + 1):
                 out.append(self.lines[n][self._prefix(self.lines[n], ctx, kinds):])
         for text in out:
-            lead = text[: len(text) - len(text.lstrip())]
-            if "\t" in lead or lead.strip(" ") or not text.strip():
-                raise _Decline  # tabs, odd Unicode spaces, lines blank to Python but not to CommonMark
-        return "\n".join(out).strip(_TRIM)
+            if _odd_edges(text) or not text.strip():
+                raise _Decline  # lines blank to Python but not to CommonMark
+        raw = "\n".join(out).strip(_TRIM)
+        if raw.startswith("[") and "]:" in raw:
+            raise _Decline  # what may be a link reference definition: the parsers' edge cases differ
+        return raw
 
     @staticmethod
     def _prefix(line: str, ctx: tuple, kinds: set) -> int:
@@ -431,8 +438,6 @@ class _Walk:
 
     def _inline(self, children, kind: str, quoted: bool, start: int, last: int, ctx: tuple,
                 raw: str | None = None, want_plain: bool = False) -> str:
-        from generator.markdown import _COMMENT, _columns_at
-
         line0 = self._line_col(start)[0]
         if raw is None:
             raw = self._raw(start, last, ctx)
@@ -440,61 +445,95 @@ class _Walk:
             raise _Decline  # runs of three or more tildes: the strikethrough rules differ
         flat: list[_Tok] = []
         self._flat(children, 0, flat)
-        _typography(flat, raw)
+        if SCOPED_ABBR_RE.search(raw):  # markdown-it-py's core rules, in its order, on the same tokens
+            replace_scoped(flat)
+        if RARE_RE.search(raw):
+            replace_rare(flat)
+        if QUOTE_RE.search(raw):
+            process_inlines(flat, _State)
         line = line0 + self.first_line
-        visible = "".join(t.content if t.type in ("text", "text_special") else "\n" if t.type in ("softbreak", "hardbreak")
-                          else " " if t.type in ("code_inline", "image") else "" for t in flat)
-        self.passages.append(Passage(visible, line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
-        plain = _plain(flat) if want_plain or kind == "heading" else ""
-        if kind == "heading":
-            self.heading_text = plain
+        visible = []
+        out = self.out
         at = line
         for j, tok in enumerate(flat):
             t = tok.type
-            if t in ("softbreak", "hardbreak"):
+            if t == "text" or t == "text_special":
+                visible.append(tok.content)
+                out.append(_escape(tok.content))
+            elif t == "softbreak":
+                visible.append("\n")
+                out.append("\n")
                 at += 1
+            elif t == "hardbreak":
+                visible.append("\n")
+                out.append("<br />\n")
+                at += 1
+            elif t == "code_inline":
+                visible.append(" ")
+                out.append(f"<code>{_escape(tok.content)}</code>")
+            elif t == "html_inline":
+                out.append(tok.content)
+                if "<!--" in tok.content:
+                    self.comments += ((at, m.group(1)) for m in _COMMENT.finditer(tok.content))
+            elif t == "open" or t == "close":
+                out.append(tok.info)
             elif t == "link_open":
                 text = ""
                 for nxt in flat[j + 1:]:
                     if nxt.type == "link_close":
                         break
                     text += nxt.content
-                self.links.append(Link(tok.node.meta.get("url", ""), text, at))
+                self.links.append(Link(tok.url, text, at))
+                out.append(f'<a href="{_escape(self._target(tok.url))}"'
+                           + (f' title="{_escape(tok.title)}"' if tok.title else "") + ">")
+            elif t == "link_close":
+                out.append("</a>")
             elif t == "image":
-                self.images.append(ImageRef(tok.node.meta.get("url", ""), tok.content, at))
-            elif t == "html_inline" and "<!--" in tok.content:
-                self.comments += ((at, m.group(1)) for m in _COMMENT.finditer(tok.content))
-        self._put_inline(flat)
-        return plain
+                visible.append(" ")
+                self.images.append(ImageRef(tok.url, tok.content, at))
+                out.append(f'<img src="{_escape(self._target(tok.url))}" alt="{_escape(_alt(tok.node.children))}"'
+                           + (f' title="{_escape(tok.title)}"' if tok.title else "") + " />")
+        self.after_hidden = False
+        self.passages.append(Passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
+        return _plain(flat) if want_plain or kind == "heading" else ""
+
+    def _target(self, url: str) -> str:
+        """A local link or image target becomes a marker that site.assemble resolves."""
+        return MARK_OPEN + _resolve(self.source, url) + MARK_CLOSE if _is_local(url) else url
 
     def _flat(self, children, level: int, out: list[_Tok]) -> None:
         """The inline nodes as markdown-it-py's flat token list, before its text_join."""
         for node in children:
             name = node.name
             if name == "text":
-                content = node.meta.get("content", "")
+                content = node.meta["content"]
                 if "`" in content:
                     raise _Decline  # a backtick left as text: the port misses code spans after a failed "["
                 out.append(_Tok(name, content, level))
-            elif name == "text_special":
-                out.append(_Tok(name, node.meta.get("content", ""), level))
-            elif name in ("softbreak", "hardbreak"):
+            elif name == "softbreak" or name == "hardbreak":
                 out.append(_Tok(name, "", level))
             elif name == "code_inline":
-                out.append(_Tok("code_inline", "".join(c.meta.get("content", "") for c in node.children), level))
-            elif name == "html_inline":
-                out.append(_Tok("html_inline", node.meta.get("content", ""), level))
+                code = "".join(c.meta.get("content", "") for c in node.children)
+                if not code.strip(" "):
+                    raise _Decline  # a code span of spaces only keeps them all in CommonMark
+                out.append(_Tok("code_inline", code, level))
+            elif name == "text_special" or name == "html_inline":
+                out.append(_Tok(name, node.meta.get("content", ""), level))
             elif name == "image":
-                out.append(_Tok("image", self._image_label(node), level, node))
-            elif name in ("link", "autolink"):
+                meta = node.meta
+                out.append(_Tok("image", self._image_label(node), level, node, "", meta.get("url", ""),
+                                meta.get("title")))
+            elif name == "link" or name == "autolink":
+                meta = node.meta
                 info = "auto" if name == "autolink" else ""
-                out.append(_Tok("link_open", "", level, node, info))
+                out.append(_Tok("link_open", "", level, None, info, meta.get("url", ""), meta.get("title")))
                 self._flat(node.children, level + 1, out)
                 out.append(_Tok("link_close", "", level, None, info))
             elif name in _INLINE_TAGS:
-                out.append(_Tok("open", "", level, node))
+                tag = _INLINE_TAGS[name]
+                out.append(_Tok("open", "", level, None, f"<{tag}>"))
                 self._flat(node.children, level + 1, out)
-                out.append(_Tok("close", "", level, node))
+                out.append(_Tok("close", "", level, None, f"</{tag}>"))
             else:
                 raise _Decline
 
@@ -517,42 +556,11 @@ class _Walk:
         except UnicodeDecodeError:
             raise _Decline from None
 
-    def _put_inline(self, flat: list[_Tok]) -> None:
-        from generator.markdown import MARK_CLOSE, MARK_OPEN, _is_local, _resolve
 
-        out = self.out
-        for tok in flat:
-            t = tok.type
-            if t in ("text", "text_special"):
-                out.append(_escape(tok.content))
-            elif t == "softbreak":
-                out.append("\n")
-            elif t == "hardbreak":
-                out.append("<br />\n")
-            elif t == "code_inline":
-                out.append(f"<code>{_escape(tok.content)}</code>")
-            elif t == "html_inline":
-                out.append(tok.content)
-            elif t == "open":
-                out.append(f"<{_INLINE_TAGS[tok.node.name]}>")
-            elif t == "close":
-                out.append(f"</{_INLINE_TAGS[tok.node.name]}>")
-            elif t == "link_open":
-                href = tok.node.meta.get("url", "")
-                if _is_local(href):
-                    href = MARK_OPEN + _resolve(self.source, href) + MARK_CLOSE
-                title = tok.node.meta.get("title")
-                out.append(f'<a href="{_escape(href)}"' + (f' title="{_escape(title)}"' if title else "") + ">")
-            elif t == "link_close":
-                out.append("</a>")
-            elif t == "image":
-                src = tok.node.meta.get("url", "")
-                if _is_local(src):
-                    src = MARK_OPEN + _resolve(self.source, src) + MARK_CLOSE
-                title = tok.node.meta.get("title")
-                out.append(f'<img src="{_escape(src)}" alt="{_escape(_alt(tok.node.children))}"'
-                           + (f' title="{_escape(title)}"' if title else "") + " />")
-        self.after_hidden = False
+def _odd_edges(text: str) -> bool:
+    """Whitespace other than plain spaces at either end (tabs, no-break spaces): trimmed differently."""
+    inner = text.strip(" ")
+    return bool(inner) and (inner[0].isspace() or inner[-1].isspace())
 
 
 def _alt(children) -> str:
@@ -577,16 +585,3 @@ def _plain(flat: list[_Tok]) -> str:
     """markdown._plain: text and code, breaks as spaces (a heading's text, the first paragraph's)."""
     return "".join(t.content if t.type in ("text", "text_special", "code_inline")
                    else " " if t.type in ("softbreak", "hardbreak") else "" for t in flat).strip()
-
-
-def _typography(flat: list[_Tok], raw: str) -> None:
-    """markdown-it-py's replacements, then smartquotes, on one block's tokens (its core rules, in order)."""
-    from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
-    from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
-
-    if SCOPED_ABBR_RE.search(raw):
-        replace_scoped(flat)
-    if RARE_RE.search(raw):
-        replace_rare(flat)
-    if QUOTE_RE.search(raw):
-        process_inlines(flat, _State)

@@ -132,3 +132,18 @@ def test_random_documents_match_or_decline(body, first_line):
 def test_any_text_matches_or_declines(body):
     reference, fast = both(body)
     assert fast is None or fast == reference
+
+
+# Token soup: the characters Markdown's edge cases are made of, in any order.
+_soup = st.lists(st.sampled_from([
+    "a", "b", " ", "  ", "\t", "\n", "\n\n", "*", "**", "_", "`", "``", "[", "]", "(", ")", "![", "](", "<", ">",
+    "> ", "- ", "1. ", "# ", "## ", "=", "---", "|", "\\", "'", "\"", "&amp;", "&#35;", "[x]: /u", "[x]", "~~",
+    "    ", "<span>", "</span>", "<!-- c -->", "<div>", "é", "\u00a0", "日", "http://x.org", "<http://x.org>",
+    "a.md", "...", "--", "(c)", "```", "~~~", "py\n"]), max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_soup)
+def test_markdown_soup_matches_or_declines(body):
+    reference, fast = both(body)
+    assert fast is None or fast == reference
