@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, replace
 from html import escape, unescape
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from generator.config import Config, _key_line
@@ -62,6 +62,10 @@ CARD_SIZE = (1200, 630)
 # Importing Pillow costs some 25 ms, a tenth of a small site's build; a build with no raster images and no
 # social cards never needs it. Functions here that use Pillow call `_pil()` first; `images.Image` (and the
 # other names) from outside import it on first use too.
+
+if TYPE_CHECKING:  # for readers and linters; at run time `_pil()` puts these names in the module
+    import PIL
+    from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 _PIL_NAMES = ("PIL", "Image", "ImageCms", "ImageColor", "ImageDraw", "ImageFont", "ImageOps",
               "UnidentifiedImageError")

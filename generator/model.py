@@ -101,6 +101,17 @@ class Post:
         return self.lines.get(key, 1)
 
 
+def with_fields(post: Post, **changes: Any) -> Post:
+    """`dataclasses.replace(post, **changes)` for a post, in a fifth of the time (no `__init__` with 30
+    arguments, no field checks): the build makes a changed copy of most posts once or twice."""
+    new = object.__new__(Post)
+    for name in Post.__slots__:
+        object.__setattr__(new, name, changes.pop(name) if name in changes else getattr(post, name))
+    if changes:
+        raise TypeError(f"Post has no field {next(iter(changes))!r}")
+    return new
+
+
 @dataclass(frozen=True, slots=True)
 class OgImage:
     """The image shown when a post is shared: absolute URL, pixel size (0 when unknown) and alt text."""

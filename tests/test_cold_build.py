@@ -177,3 +177,17 @@ def test_pages_shared_between_this_process_and_workers_are_the_serial_pages(make
     shared_ = parallel.render_all(site, chain, root, assets)
     assert dict(sorted(shared_[0].items())) == dict(sorted(serial[0].items()))
     assert shared_[1] == serial[1]
+
+
+def test_with_fields_is_dataclasses_replace(make_site):
+    import dataclasses
+
+    from generator.model import with_fields
+
+    root = make_site({"content/posts/a.md": post("A", tags="[x, y]", body="Hi [you](https://example.org/).\n")})
+    original = build(root, OPTIONS, cache=False).site.posts[0]
+    for changes in ({}, {"url": "/new/"}, {"html": "<p>x</p>", "summary_html": "", "tags": ()}):
+        assert with_fields(original, **changes) == dataclasses.replace(original, **changes)
+    assert with_fields(original).links is original.links
+    with pytest.raises(TypeError):
+        with_fields(original, nonsense=1)
