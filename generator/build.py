@@ -59,7 +59,8 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     writes the cache. With `site_needed=False` (the CLI) an unchanged site returns its last outputs
     without `site`. `info`, if given, is filled for the CLI's up-to-date manifest (generator/uptodate.py):
     "due" (when the first scheduled post comes due, or None), "questions" (the site has reader
-    questions, whose findings change by the day) and "fonts" (the card fonts, site-relative)."""
+    questions, whose findings change by the day), "fonts" (the card fonts, site-relative) and "chain"
+    (the theme chain, for generator/patch.py)."""
     progress = progress or Progress()
     info = info if info is not None else {}
     try:
@@ -81,6 +82,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # Templates that can reach a post's passages need them kept through rendering (see `_lighter`).
     stats_in_templates = any(b"post_stats" in data or b"passages" in data for _, data in theme_files)
     del theme_files
+    info["chain"] = chain
     fonts = config.section("images").get("card_fonts", ())
     info["fonts"] = [str(f) for f in fonts] if isinstance(fonts, (list, tuple)) else []
     whole = digest(keys, theme, f"{options.drafts}{options.future}", *_font_parts(site_root, config),

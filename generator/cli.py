@@ -2,7 +2,8 @@
 
 `main` stands for the click command group in generator/commands.py, which is imported only when it is
 needed: a `giving build` whose output is already up to date (generator/uptodate.py) is answered before
-click, Jinja or anything else is imported, so it costs little more than the interpreter's start.
+click, Jinja or anything else is imported, so it costs little more than the interpreter's start; one
+after posts were edited in place (generator/patch.py) is answered before click too.
 Everything else (and every use of `main` as a click command, as tests do with CliRunner) goes to the
 group unchanged.
 """
@@ -27,6 +28,11 @@ class _Main:
 
             if replay(sys.argv[1:], __version__):
                 return 0
+            if sys.argv[1:2] == ["build"]:
+                from generator.patch import run
+
+                if run(sys.argv[1:], __version__):
+                    return 0
         return _group()(*args, **kwargs)
 
     def __getattr__(self, name):

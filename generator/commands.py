@@ -19,16 +19,23 @@ SITE_OPTION = click.option("--site", "site_root", type=click.Path(file_okay=Fals
                            show_default=True, help="Folder holding site.toml.")
 
 
+COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
 def echo_findings(findings: list[Finding] | tuple[Finding, ...]) -> None:
-    colours = {"error": "red", "warning": "yellow", "info": "blue"}
-    for finding in findings:
-        text = finding.format()
-        click.secho(text, err=True, fg=colours[finding.severity])
+    echo_lines([(f.severity, f.format()) for f in findings])
+
+
+def echo_lines(lines: list[tuple[str, str]]) -> None:
+    """(severity, text) lines on stderr, coloured on a terminal; one write (thousands of warnings
+    written one by one took the better part of a second)."""
+    if lines:
+        click.echo("\n".join(click.style(text, fg=COLOURS[severity]) for severity, text in lines), err=True)
 
 
 def _counts(findings) -> str:
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
+    severities = [f if isinstance(f, str) else f.severity if hasattr(f, "severity") else f[0] for f in findings]
+    errors, warnings = severities.count("error"), severities.count("warning")
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
@@ -57,14 +64,24 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     gc.set_threshold(100_000, 50, 100)  # a build makes millions of small objects and few cycles
 
     out = out if out is not None else site_root / "public"
-    snapshot = None
-    if not no_cache:  # the inputs' stat, before anything is read: what the next build compares with
-        from generator import manifest
-
-        manifest.forget(str(site_root))  # only a build that succeeds leaves a manifest
-        snapshot = manifest.Snapshot(str(site_root))
     options = BuildOptions(now=datetime.now(timezone.utc), drafts=drafts, future=future)
     started = time.perf_counter()
+    snapshot = None
+    if not no_cache:
+        from generator import manifest
+        from generator.patch import rebuild
+
+        try:  # posts edited in place: only the pages that show them are rendered again
+            patched = rebuild(site_root, out, options, strict, __version__)
+        except Exception:  # noqa: BLE001 - whatever went wrong, the normal build below puts it right
+            patched = None
+        if patched is not None:
+            echo_lines(patched.findings)
+            click.echo(f"Built {patched.pages} pages ({patched.files} files) into {out} in "
+                       f"{time.perf_counter() - started:.2f} s; {_counts(patched.findings)}.")
+            return
+        manifest.forget(str(site_root))  # only a build that succeeds leaves a manifest
+        snapshot = manifest.Snapshot(str(site_root))  # the inputs' stat, before anything is read
     info: dict = {}
     with _progress_bar() as progress:
         result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False, info=info)
@@ -83,10 +100,14 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     elapsed = time.perf_counter() - started
     pages = sum(1 for p in result.outputs if p.endswith(".html"))
     if snapshot is not None:
+        from generator.patch import save_base
+
         due = info.get("due")
+        stamp = save_base(site_root, result.site, findings, info["chain"]) \
+            if not info.get("questions", True) and "chain" in info else None
         manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
                         [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
-                        info.get("questions", True), tuple(info.get("fonts", ())))
+                        info.get("questions", True), tuple(info.get("fonts", ())), stamp)
     click.echo(f"Built {pages} pages ({len(result.outputs)} files) into {out} in {elapsed:.2f} s; "
                f"{_counts(findings)}.")
 

@@ -30,7 +30,7 @@ import os
 import sys
 import time
 
-from generator.uptodate import FORMAT, manifest_path
+from generator.uptodate import FORMAT, code_id, manifest_path
 
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")  # as fs.read_sources ignores them
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +52,13 @@ def forget(site: str) -> None:
 
 def _sig(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def sig_of(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        return _sig(os.lstat(path))
+    except FileNotFoundError:
+        return None
 
 
 def walk(top: str, into: list, skip_ignored: bool = False) -> None:
@@ -171,7 +178,7 @@ class Snapshot:
 
 
 def record(snapshot: Snapshot, out: str, options: tuple[bool, bool, bool], version: str, written, findings: list,
-           pages: int, due: float | None, questions: bool, fonts: tuple[str, ...] = ()) -> bool:
+           pages: int, due: float | None, questions: bool, fonts: tuple[str, ...] = (), stamp: str | None = None) -> bool:
     """Write the manifest of a build that succeeded and whose output folder `out` now holds `written`
     (relative path -> bytes); `findings` are (severity, text) as printed. False if there is a doubt
     (or the site has reader questions, whose findings change by the day). Best effort, never fatal."""
@@ -200,16 +207,27 @@ def record(snapshot: Snapshot, out: str, options: tuple[bool, bool, bool], versi
                     return False  # a folder, or our marker
                 hashes.append((path, hashlib.sha256(written[rel]).hexdigest()))
         manifest = {
-            "format": FORMAT, "code": [version, sys.version, sys.executable], "options": list(options),
+            "format": FORMAT, "code": code_id(version), "options": list(options), "fonts": list(fonts),
             "site": os.path.realpath(site), "out": os.path.realpath(out), "inputs": found, "outputs": listing,
             "hashes": hashes, "due": due, "findings": [list(f) for f in findings], "pages": pages,
-            "files": len(written),
+            "files": len(written), "stamp": stamp,
         }
-        path = manifest_path(site)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            marshal.dump(manifest, fh)
-        os.replace(tmp, path)
+        write_manifest(site, manifest)
         return True
     except (Doubt, OSError, ValueError):
         return False
+
+
+def write_manifest(site: str, manifest: dict) -> None:
+    path = manifest_path(site)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(manifest))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

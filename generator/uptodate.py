@@ -71,28 +71,37 @@ def same(entries):
     return True
 
 
+def code_id(version):
+    return [version, sys.version, sys.executable]
+
+
+def hashes_hold(hashes):
+    """Outputs written in the tick in which they were looked at: their bytes decide."""
+    if hashes:
+        import hashlib
+
+        for path, expected in hashes:
+            with open(path, "rb") as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != expected:
+                    return False
+    return True
+
+
 def check(site, out, options, version):
     """The manifest, if the output folder is up to date with it; else None."""
     try:
         with open(manifest_path(site), "rb") as fh:
             manifest = marshal.loads(fh.read())  # marshal.load(fh) reads in many small pieces
         if (type(manifest) is not dict or manifest.get("format") != FORMAT
-                or manifest["code"] != [version, sys.version, sys.executable]
+                or manifest["code"] != code_id(version)
                 or manifest["options"] != list(options) or manifest["site"] != os.path.realpath(site)
                 or manifest["out"] != os.path.realpath(out)):
             return None
         due = manifest["due"]
         if due is not None and time.time() >= due:  # a scheduled post has come due: a build publishes it
             return None
-        if not same(manifest["inputs"]) or not same(manifest["outputs"]):
+        if not same(manifest["inputs"]) or not same(manifest["outputs"]) or not hashes_hold(manifest["hashes"]):
             return None
-        if manifest["hashes"]:  # outputs written in the tick they were looked at: their bytes decide
-            import hashlib
-
-            for path, expected in manifest["hashes"]:
-                with open(path, "rb") as fh:
-                    if hashlib.sha256(fh.read()).hexdigest() != expected:
-                        return None
         return manifest
     except Exception:  # noqa: BLE001 - missing, damaged, another format: the normal build decides
         return None

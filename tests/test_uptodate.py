@@ -306,3 +306,111 @@ def test_up_to_date_only_when_the_output_is_what_a_clean_build_writes(make_site,
             assert files_in(root / "public") == clean_outputs(root), edit
         assert cli_build(root).exit_code == 0
         assert files_in(root / "public") == clean_outputs(root)
+
+
+# -- posts edited in place: the patched build (generator/patch.py) ------------------------------------------
+
+def findings_of(output: str) -> list[str]:
+    return [line for line in output.splitlines() if not line.startswith("Built ")]
+
+
+def clean_findings(root: Path) -> list[str]:
+    result = build(root, BuildOptions(now=datetime.now(timezone.utc)), cache=False)
+    return [f.format() for f in result.findings]
+
+
+def test_a_body_edit_renders_only_the_pages_that_show_the_post(make_site):
+    from generator import patch
+
+    root = make_site({f"content/posts/p{i}.md": post(f"P{i}", f"2026-01-{i + 1:02d}", f"Essay {i} for you.\n",
+                                                     tags=f"[t{i % 3}]") for i in range(12)})
+    assert cli_build(root).exit_code == 0
+    out = root / "public"
+    inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    target = root / "content/posts/p2.md"
+    target.write_text(target.read_text("utf-8") + "\nOne more line for you.\n", "utf-8")
+    result = cli_build(root)
+    assert result.exit_code == 0 and patch.why == "", patch.why
+    assert files_in(out) == clean_outputs(root)
+    assert findings_of(result.output) == clean_findings(root)
+    moved = {p.relative_to(out).as_posix() for p, ino in inodes.items() if p.stat().st_ino != ino}
+    assert "p2/index.html" in moved and "feed.xml" in moved
+    assert "p7/index.html" not in moved and "tags/index.html" not in moved  # nothing of p2 there
+    assert up_to_date(root) is not None  # and the next build is a replay
+
+
+@pytest.mark.parametrize("edit, why", [
+    (lambda text: text.replace("tags: [t2]", "tags: [t2, new]"), "the post changed more than its text"),
+    (lambda text: text.replace("date: 2026-01-03", "date: 2026-01-20"), "the post changed more than its text"),
+    (lambda text: text.replace('title: "P2"', 'title: "Renamed"'), "the social card shows the title"),
+    (lambda text: text + "\nSee [p1](p1.md).\n", "links to other files: assembly resolves them"),
+    (lambda text: text + "\n## A new heading\n\nMore.\n", "the URL or heading ids changed"),
+    (lambda text: "---\ntitle: [broken\n---\n", "the post does not parse cleanly, or is not published"),
+])
+def test_edits_that_reshape_the_site_take_the_normal_build(make_site, edit, why):
+    from generator import patch
+
+    root = make_site({f"content/posts/p{i}.md": post(f"P{i}", f"2026-01-{i + 1:02d}", f"Essay {i} for you.\n",
+                                                     tags=f"[t{i % 3}]") for i in range(4)})
+    assert cli_build(root).exit_code == 0
+    target = root / "content/posts/p2.md"
+    target.write_text(edit(target.read_text("utf-8")), "utf-8")
+    result = cli_build(root)
+    assert patch.why == why
+    if result.exit_code == 0:
+        assert files_in(root / "public") == clean_outputs(root)
+        assert findings_of(result.output) == clean_findings(root)
+
+
+def test_a_theme_that_reaches_posts_through_site_is_never_patched(make_site):
+    from generator import patch
+
+    root = make_site({"content/posts/a.md": post("A", body="Hello you.\n"),
+                      "templates/404.html": "{% for p in site.posts %}{{ p.summary_html }}{% endfor %}\n"})
+    assert cli_build(root).exit_code == 0
+    (root / "content/posts/a.md").write_text(post("A", body="Hello you, again.\n"), "utf-8")
+    assert cli_build(root).exit_code == 0
+    assert patch.why != ""  # the manifest carries no saved site: the templates could reach any post
+    assert files_in(root / "public") == clean_outputs(root)
+
+
+edits_in_place = st.sampled_from(["body", "body", "body", "first", "heading", "same-size", "title", "nothing"])
+
+
+def edit_in_place(root: Path, edit: str, n: int) -> None:
+    posts = sorted((root / "content/posts").glob("*.md"))
+    target = posts[n % len(posts)]
+    text = target.read_text("utf-8")
+    head, _, body = text.partition("\n---\n")
+    if edit == "body":
+        target.write_text(text + f"\nA line for you, number {n}. I think we do.\n", "utf-8")
+    elif edit == "first":  # the first paragraph: the summary and the description change
+        target.write_text(f"{head}\n---\nYou open with {n} words. {body}", "utf-8")
+    elif edit == "heading":
+        target.write_text(text + f"\n## Part {n}\n\nMore for you.\n", "utf-8")
+    elif edit == "same-size":
+        apply(root, "same-size", n)
+    elif edit == "title":
+        target.write_text(text.replace('title: "', f'title: "T{n} ', 1), "utf-8")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(edits_in_place, st.integers(0, 50)), min_size=1, max_size=5))
+def test_patched_builds_equal_clean_builds(make_site, tmp_path, steps):
+    import shutil
+
+    root = tmp_path / "patched"
+    shutil.rmtree(root, ignore_errors=True)
+    make_site({**{f"content/posts/p{i}.md": post(f"P{i}", f"2026-01-{i + 1:02d}", f"Essay {i} for you. What now?\n",
+                                                 tags=f"[t{i % 2}]", **({"series": "S", "series_order": i}
+                                                                       if i in (1, 2) else {}))
+                  for i in range(6)},
+               "site.toml": SITE_TOML + "\n[images]\ncards = false\n"}, root)
+    assert cli_build(root).exit_code == 0
+    for edit, n in steps:
+        edit_in_place(root, edit, n)
+        result = cli_build(root)
+        assert result.exit_code == 0
+        assert files_in(root / "public") == clean_outputs(root)
+        assert findings_of(result.output) == clean_findings(root)
