@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import filterfalse
 from typing import Iterator
 
 from generator.checks.prose import analyse
@@ -57,89 +56,22 @@ def _matcher(phrases: tuple[str, ...]) -> re.Pattern:
 _APOSTROPHES = re.compile("[’ʼ]")
 
 
-def _fold(word: str) -> str:
-    return word.replace("’", "'").replace("ʼ", "'")
-
-
-class _Index:
-    """Which of a site's phrases a post's text contains, read from its words instead of searching the
-    text once per phrase (44 substring searches cost ~0.2 ms a post).
-
-    The text is its lowered words joined by single spaces, apostrophes folded, so a phrase of words
-    w1 ... wk can occur in it only where some word ends with w1 (when k > 1), equals one of
-    w2 ... w(k-1), or starts with wk (a phrase of one word: some word contains it). Each phrase is
-    watched for through one such anchor, its longest word (rare words make few candidates); what each
-    distinct word anchors is worked out once and kept for every later post. A post then costs a pass
-    in C over its words, and a substring search only for the phrases whose anchor it holds."""
-
-    def __init__(self, phrases: tuple[tuple[str, str], ...]):
-        self.phrases = phrases
-        self.words = [normalised.split(" ") for normalised, _ in phrases]
-        self.anchors = [max(range(len(w)), key=lambda a: (len(w[a]), -a)) for w in self.words]
-        kinds: dict[str, list[tuple[int, str]]] = {"single": [], "suffix": [], "prefix": [], "exact": []}
-        for i, (words, a) in enumerate(zip(self.words, self.anchors)):
-            kind = ("single" if len(words) == 1 else "suffix" if a == 0 else
-                    "prefix" if a == len(words) - 1 else "exact")
-            kinds[kind].append((i, words[a]))
-        self.kinds = kinds
-        self.suffixes = tuple(w for _, w in kinds["suffix"])
-        self.prefixes = tuple(w for _, w in kinds["prefix"])
-        self.exact = {w for _, w in kinds["exact"]}
-        self.learned: set[str] = set()  # every word seen so far
-        self.bits: dict[str, int] = {}  # word -> bits of the phrases it may anchor, for those that anchor any
-
-    def _learn(self, word: str) -> None:
-        folded = _fold(word)
-        bits = 0
-        kinds = self.kinds
-        if folded.endswith(self.suffixes):
-            bits |= sum(1 << i for i, w in kinds["suffix"] if folded.endswith(w))
-        if folded.startswith(self.prefixes):
-            bits |= sum(1 << i for i, w in kinds["prefix"] if folded.startswith(w))
-        if folded in self.exact:
-            bits |= sum(1 << i for i, w in kinds["exact"] if folded == w)
-        for i, w in kinds["single"]:
-            if w in folded:
-                bits |= 1 << i
-        if bits:
-            self.bits[word] = bits
-        self.learned.add(word)
-
-    def present(self, words: list[str]) -> list[tuple[str, str]]:
-        """The (normalised, phrase) pairs the words hold, in the order of `phrases`."""
-        learned, table = self.learned, self.bits
-        if len(learned) > 200_000:
-            learned.clear()
-            table.clear()
-        if not learned.issuperset(words):  # in C; usually every word is known
-            for word in set(filterfalse(learned.__contains__, words)):
-                self._learn(word)
-        if table.keys().isdisjoint(words):  # in C: the usual case, no word anchors a phrase
-            return []
-        bits = 0
-        for word in table.keys() & words:
-            bits |= table[word]
-        # The few phrases anchored here: looked up in the text itself, as substrings.
-        flat = _fold(" ".join(words))
-        return [pair for i, pair in enumerate(self.phrases) if bits >> i & 1 and pair[0] in flat]
-
-
-@lru_cache(maxsize=16)
-def _index(phrases: tuple[tuple[str, str], ...]) -> _Index:
-    return _Index(phrases)
-
-
 @rule("megaphone", "Self-promotion and broadcast phrases (\"follow me\", \"buy now\", \"link in bio\").")
 def megaphone(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     voice = prose.voice
     # One space between words, so a phrase is one substring; apostrophes folded as _APOSTROPHES.sub
-    # (neither is white space, so folding after the join is the same). A few characters change length
-    # when lowered: then the text is matched unlowered, the slow way.
-    words = prose.lowered_words() if len(prose.lowered()) == len(voice) else voice.split()
+    # (neither is white space, so folding after the join is the same). The lowered words are split
+    # once per post, for this rule and repeated-word. A few characters change length when lowered:
+    # then the text is matched as it is, the slow way.
+    if len(prose.lowered()) == len(voice):
+        flat = " ".join(prose.lowered_words()).replace("’", "'").replace("ʼ", "'")
+    else:
+        flat = " ".join(voice.split())
     found = []
-    for normalised, phrase in _index(_phrases(tuple(settings.megaphone_phrases),
-                                              tuple(settings.megaphone_allow))).present(words):
+    for normalised, phrase in _phrases(tuple(settings.megaphone_phrases), tuple(settings.megaphone_allow)):
+        if normalised not in flat:
+            continue
         found.extend(_matcher((phrase,)).finditer(voice))
     taken = -1
     for m in sorted(found, key=lambda m: (m.start(), -m.end())):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from itertools import chain, filterfalse
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
-from generator.checks.prose import WORD, Prose, analyse, position, sentences, token_syllables
+from generator.checks.prose import _LETTERS, WORD, Prose, analyse, position, sentences, token_syllables
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
-from generator.model import Post
+from generator.model import Passage, Post
 
 _PROSE_KINDS = ("paragraph", "list", "footnote")
 # Every place a sentence may end, abbreviations included: a fast first pass. Its pieces are never longer
@@ -48,7 +48,7 @@ def ease(prose: Prose, language: str = "en") -> Ease | None:
     hit = _EASES.get(key)
     if hit is not None and hit[0] is prose:
         return hit[1]
-    result = _ease(prose, language)
+    result = _ease_of_paragraphs(prose, language)
     if len(_EASES) >= 64:
         _EASES.clear()
     _EASES[key] = (prose, result)
@@ -58,7 +58,20 @@ def ease(prose: Prose, language: str = "en") -> Ease | None:
 _EASES: dict[tuple[int, str], tuple[Prose, Ease | None]] = {}
 
 
+def _judged(prose: Prose) -> list[tuple[Passage, list[str], list[str]]]:
+    """(passage, its lowered words, its rough sentence pieces) of each paragraph the rule judges (the
+    author's prose: no blockquotes, no tables), worked out once per post for the rule and `ease`.
+    Lowering changes no white space, so the words are those of `passage.text.split()`."""
+    judged = prose.memo.get("readability")
+    if judged is None:
+        judged = prose.memo["readability"] = [
+            (p, p.text.lower().split(), _ROUGH_END.split(p.text))
+            for p in (b.passage for b in prose.blocks) if not p.quoted and p.kind in _PROSE_KINDS]
+    return judged
+
+
 def _ease(prose: Prose, language: str) -> Ease | None:
+    """The definition: the judged paragraphs' text joined by NUL, read as one text."""
     texts = [b.passage.text for b in prose.blocks if not b.passage.quoted and b.passage.kind in _PROSE_KINDS]
     joined = "\x00".join(texts)
     tokens = joined.lower().split()  # words as the reader sees them: between spaces
@@ -66,13 +79,55 @@ def _ease(prose: Prose, language: str) -> Ease | None:
     if not n_words:
         return None
     n_sentences = max(len(_ROUGH_END.findall(joined)), len(texts))
-    table = _syllable_table(language)
-    for token in set(filterfalse(table.__contains__, tokens)):  # one pass in C; only new tokens are hyphenated
-        table[token] = token_syllables(token, language)
+    table = _filled(language, lambda: tokens)
     n_syllables = sum(map(table.__getitem__, tokens))
     return Ease(n_sentences, n_words, n_syllables)
 
 
+def _ease_of_paragraphs(prose: Prose, language: str) -> Ease | None:
+    """`_ease`, from each paragraph's words and pieces (which the rule needs anyway) instead of reading
+    the joined text again. When every paragraph's text is stripped, non-empty and free of NUL, the
+    joined text's words are the paragraphs' words, but for the last and first word beside each joint,
+    which NUL glues into one; and its rough sentence ends are the paragraphs', but for a paragraph's
+    own last one at its very end (followed by NUL, not the end or white space). Otherwise: `_ease`."""
+    judged = _judged(prose)
+    if not judged or not all(tokens and len(p.text) == len(p.text.strip()) and "\x00" not in p.text
+                             for p, tokens, _ in judged):
+        return _ease(prose, language)
+    table = _filled(language, lambda: chain.from_iterable(tokens for _, tokens, _ in judged))
+    per_paragraph = [sum(map(table.__getitem__, tokens)) for _, tokens, _ in judged]
+    prose.memo[("syllables", language)] = per_paragraph  # for the hardest paragraph
+    n_words = sum(len(tokens) for _, tokens, _ in judged) - (len(judged) - 1)
+    # A token's syllables are its letter runs' (one when it has none); NUL is no letter, so a glued
+    # token's are the two words' together, less one when either of them has no letter.
+    bare = _BARE.get(language, ())
+    n_syllables = sum(per_paragraph) - sum(a[-1] in bare or b[0] in bare
+                                           for (_, a, _), (_, b, _) in zip(judged, judged[1:]))
+    ends = sum(len(pieces) - 1 for _, _, pieces in judged)
+    ends -= sum(1 for _, _, pieces in judged[:-1] if len(pieces) > 1 and not pieces[-1])
+    return Ease(max(ends, len(judged)), n_words, n_syllables)
+
+
+def _filled(language: str, tokens: Callable[[], Iterable[str]]) -> dict[str, int]:
+    """The syllable table, holding every token of `tokens()` (called twice when some are new)."""
+    table = _syllable_table(language)
+    owner, known = _KNOWN.get(language, (None, set()))
+    if owner is not table or len(known) != len(table):  # a new or emptied table: start again
+        known = set(table)
+        _KNOWN[language] = (table, known)
+    if not known.issuperset(tokens()):  # in C; usually every token is known
+        new = set(filterfalse(table.__contains__, tokens()))  # only new tokens are hyphenated
+        for token in new:
+            table[token] = token_syllables(token, language)
+            if not _LETTERS.search(token.lower()):
+                _BARE.setdefault(language, set()).add(token)
+        known.update(new)
+    return table
+
+
+_BARE: dict[str, set[str]] = {}  # tokens of each table that hold no letter ("1,000", "—"): one syllable each
+# The tokens of each syllable table, as a set (for a subset test in C), with the table it is of.
+_KNOWN: dict[str, tuple[dict[str, int], set[str]]] = {}
 _PUNCT = "\"“”‘’'()[]{}.,;:!?…—–-*_/"
 _TABLES: dict[str, dict[str, int]] = {}
 
@@ -82,6 +137,8 @@ def _syllable_table(language: str) -> dict[str, int]:
     table = _TABLES.setdefault(language, {})
     if len(table) > 200_000:
         table.clear()
+        _KNOWN.pop(language, None)
+        _BARE.pop(language, None)  # refilled with the table (tokens are added to both at once)
     return table
 
 
@@ -90,17 +147,9 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     max_sentence = settings.readability_sentence_words
     max_paragraph = settings.readability_paragraph_words
-    judged = []  # (passage, its lowered words, its rough sentence ends if counted): read once, used twice
-    for block in prose.blocks:
-        p = block.passage
-        if p.quoted or p.kind not in _PROSE_KINDS:
-            continue
+    for p, tokens, pieces in _judged(prose):
         # Lengths count words as readers see them, separated by spaces (fast: no regex per sentence).
-        # Lowering changes no white space, so these are the words of `p.text.split()`.
-        tokens = p.text.lower().split()
         words = len(tokens)
-        entry = [p, tokens, None]
-        judged.append(entry)
         if max_paragraph and words > max_paragraph:
             yield readability.rule.at(post.source, p.line, p.cols[0] if p.cols else 1,
                                       f"paragraph of {words} words (at most {max_paragraph}); split it "
@@ -109,8 +158,6 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
             continue
         if words <= max_sentence:
             continue
-        pieces = _ROUGH_END.split(p.text)
-        entry[2] = len(pieces) - 1  # the pattern has no groups: one piece more than it has matches
         if max(map(len, map(str.split, pieces))) <= max_sentence // 2:
             continue  # no sentence here can be longer than the limit
         for start, end in sentences(p.text):
@@ -127,7 +174,7 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     score = ease(prose, settings.language)
     if score and score.words >= settings.min_words and score.reading_ease < minimum:
         line, col, where = post.line_of("body"), 1, ""
-        hardest = _hardest_paragraph(judged, settings.language)
+        hardest = _hardest_paragraph(prose, settings.language)
         if hardest:
             p, paragraph_ease = hardest
             line, col = p.line, p.cols[0] if p.cols else 1
@@ -141,22 +188,23 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
 _MIN_PARAGRAPH = 20  # words: shorter paragraphs give too noisy a score to single out
 
 
-def _hardest_paragraph(judged: list, language: str):
+def _hardest_paragraph(prose: Prose, language: str):
     """(passage, ease) of the author's paragraph with the lowest reading ease, from the syllable table
-    `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough.
-    `judged` holds the rule's (passage, lowered words, rough sentence ends or None) per paragraph."""
-    table = _syllable_table(language)
-    # Every token is in the table but the two beside a paragraph joint in `ease`'s text (joined there
-    # into one token); those are counted here, so the score never depends on which posts came before.
-    for token in set(filterfalse(table.__contains__,
-                                 chain.from_iterable(t for _, t, _ in judged if len(t) >= _MIN_PARAGRAPH))):
-        table[token] = token_syllables(token, language)
+    `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough."""
+    judged = _judged(prose)
+    per_paragraph = prose.memo.get(("syllables", language))
+    if per_paragraph is None:  # `ease` read the joined text: count each paragraph's words here
+        # The two words beside a paragraph joint in `ease`'s text (joined there into one token) are
+        # counted too, so the score never depends on which posts came before.
+        long = [tokens for _, tokens, _ in judged if len(tokens) >= _MIN_PARAGRAPH]
+        table = _filled(language, lambda: chain.from_iterable(long))
+        per_paragraph = [sum(map(table.__getitem__, tokens)) if len(tokens) >= _MIN_PARAGRAPH else 0
+                         for _, tokens, _ in judged]
     worst = None
-    for p, tokens, ends in judged:
+    for (p, tokens, pieces), syllables in zip(judged, per_paragraph):
         if len(tokens) < _MIN_PARAGRAPH:
             continue
-        syllables = sum(map(table.__getitem__, tokens))
-        n_sentences = max(len(_ROUGH_END.findall(p.text)) if ends is None else ends, 1)
+        n_sentences = max(len(pieces) - 1, 1)  # the pattern has no groups: one piece more than matches
         score = Ease(n_sentences, len(tokens), syllables).reading_ease
         if worst is None or score < worst[1]:
             worst = (p, score)
