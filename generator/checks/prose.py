@@ -213,6 +213,37 @@ def pronoun_counts(text: str) -> tuple[int, int]:
     return me, you
 
 
+def _block_counts(joined: str, n: int) -> tuple[tuple[int, int], ...]:
+    """`pronoun_counts` of each block of `joined` (n blocks joined by SEPARATOR, which no block holds),
+    from one split of the whole text: SEPARATOR, spaced out, becomes a token of its own that marks
+    where a block ends, and the Python loop only sees pronouns and those marks."""
+    tokens = joined.replace(SEPARATOR, " " + SEPARATOR + " ").split()
+    seen, hits = _TOKENS_SEEN, _TOKEN_COUNTS
+    if len(seen) > 500_000:
+        seen.clear()
+        hits.clear()
+    if not seen.issuperset(tokens):  # in C; usually nothing is new
+        for token in set(filterfalse(seen.__contains__, tokens)):
+            kinds = [pronoun(w) for w in WORD.findall(token)]
+            me, you = kinds.count("self"), kinds.count("reader")
+            if me or you:
+                hits[token] = (me, you)
+            seen.add(token)
+    hits.setdefault(SEPARATOR, (0, 0))  # the mark: found by the same lookup, counts nothing
+    counts = []
+    me = you = 0
+    for token in filter(hits.__contains__, tokens):
+        if token == SEPARATOR:
+            counts.append((me, you))
+            me = you = 0
+        else:
+            a, b = hits[token]
+            me += a
+            you += b
+    counts.append((me, you))
+    return tuple(counts) if len(counts) == n else None
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """One passage with its author's-voice text and where that sits in `Prose.voice`."""
@@ -292,7 +323,9 @@ def _analyse(passages: tuple[Passage, ...]) -> Prose:
     # Counted per block and summed: the same totals as counting `joined` (no word spans SEPARATOR,
     # which is not white space, so a token across it holds exactly the two blocks' words), and
     # reader-focus gets each paragraph's counts without reading the text again.
-    counts = tuple(map(pronoun_counts, voices))
+    counts = _block_counts(joined, len(voices)) if joined.count(SEPARATOR) == len(voices) - 1 else None
+    if counts is None:
+        counts = tuple(map(pronoun_counts, voices))
     me = sum(c[0] for c in counts)
     you = sum(c[1] for c in counts)
     return Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you, counts)
