@@ -61,9 +61,12 @@ def sig_of(path: str) -> tuple[int, int, int, int] | None:
         return None
 
 
-def walk(top: str, into: list, skip_ignored: bool = False) -> None:
+def walk(top: str, into: list, skip_ignored: bool = False, code: bool = False) -> None:
     """Append (path, stat) for `top` and every folder and regular file under it (None if `top` does
-    not exist). `skip_ignored` leaves out what fs.read_sources ignores; __pycache__ is always left out."""
+    not exist). `skip_ignored` leaves out what fs.read_sources ignores; __pycache__ is always left out.
+    With `code`, Python package folders themselves are not listed, only their files: writing bytecode
+    (or anything else kept in __pycache__) changes a package folder's times, and a module that appears
+    matters only once a module that is listed imports it."""
     try:
         st = os.lstat(top)
     except FileNotFoundError:
@@ -71,7 +74,8 @@ def walk(top: str, into: list, skip_ignored: bool = False) -> None:
         return
     if os.path.islink(top) or not os.path.isdir(top):
         raise Doubt(f"not a folder: {top}")
-    into.append((top, _sig(st)))
+    if not (code and os.path.isfile(os.path.join(top, "__init__.py"))):
+        into.append((top, _sig(st)))
     stack = [top]
     while stack:
         with os.scandir(stack.pop()) as entries:
@@ -82,7 +86,8 @@ def walk(top: str, into: list, skip_ignored: bool = False) -> None:
                 if entry.is_dir(follow_symlinks=False):
                     if name == "__pycache__" or (skip_ignored and name.startswith(".")):
                         continue
-                    into.append((entry.path, _sig(entry.stat(follow_symlinks=False))))
+                    if not (code and os.path.isfile(os.path.join(entry.path, "__init__.py"))):
+                        into.append((entry.path, _sig(entry.stat(follow_symlinks=False))))
                     stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
                     if skip_ignored and (name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES)):
@@ -112,7 +117,7 @@ def inputs(site: str, fonts: tuple[str, ...] = ()) -> list:
         walk(os.path.join(site, top), found, skip_ignored=True)
     for top in ("templates", "themes"):
         walk(os.path.join(site, top), found)
-    walk(PACKAGE, found)
+    walk(PACKAGE, found, code=True)
     walk(CHECKOUT_THEMES, found)
     for rel in fonts:
         file(os.path.join(site, rel), found)

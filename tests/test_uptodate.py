@@ -414,3 +414,20 @@ def test_patched_builds_equal_clean_builds(make_site, tmp_path, steps):
         assert result.exit_code == 0
         assert files_in(root / "public") == clean_outputs(root)
         assert findings_of(result.output) == clean_findings(root)
+
+
+def test_bytecode_written_into_the_package_is_not_a_change(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("", "utf-8")
+    (package / "sub" / "__init__.py").write_text("", "utf-8")
+    (package / "themes").mkdir()  # not a package: its listing counts (a new static file is copied)
+    before: list = []
+    manifest.walk(str(package), before, code=True)
+    time.sleep(0.01)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "x.pyc").write_bytes(b"")
+    (package / "sub" / "__pycache__").mkdir()
+    assert uptodate.same(before)
+    (package / "themes" / "new.css").write_text("", "utf-8")
+    assert not uptodate.same(before)
