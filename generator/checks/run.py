@@ -65,6 +65,12 @@ class Prepared:
     quiet: Mapping[str, Suppressions]
     problems: tuple[Finding, ...]
 
+    def runs_any(self, post: Post) -> bool:
+        """Whether any per-post rule is on for `post` (when none is, `check_post` finds nothing)."""
+        settings = self.per_post[post.source]
+        return any(rule.scope == "post" and post.kind in rule.kinds and settings.enabled(rule.id)
+                   for rule in RULES.values())
+
 
 def prepare(site: Site, config_text: str = "") -> Prepared:
     site_wide, findings = settings_for(site.config, config_text)
