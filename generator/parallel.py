@@ -190,7 +190,10 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
     prepared = prepare(site, config_text)
     findings = list(prepared.problems)
     entries = (*site.posts, *site.pages)
-    cached = {p.source: state.get("checked", post_keys[p.source]) for p in entries}
+    # A post with every rule off has nothing to check: no worker is forked for it (nor for a site
+    # that turns every rule off).
+    cached = {p.source: state.get("checked", post_keys[p.source]) if prepared.runs_any(p) else []
+              for p in entries}
     todo = [p for p in entries if cached[p.source] is None]
     for post, found in zip(todo, map_forked(lambda post: check_post(post, prepared), todo)):
         cached[post.source] = found
