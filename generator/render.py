@@ -200,10 +200,15 @@ class Renderer:
         return sorted(self._tag_slugs.get(post.source, []), key=lambda t: t.name.lower())
 
     def render_site(self) -> Iterator[tuple[str, bytes]]:
+        """Every output file. A renderer of a share other than the first yields only its share of the
+        pages: the files that are not pages (assets, sitemap, JSON feed...) come from the first share, so
+        a worker never hands the site's images back to the process that gave them to it."""
         site, cfg = self.site, self.site.config
-        yield from self.assets.files.items()
-        for path, data in site.assets.items():
-            yield path, data
+        whole = self.share[0] == 0
+        if whole:
+            yield from self.assets.files.items()
+            for path, data in site.assets.items():
+                yield path, data
 
         series_of = {src: s for s in site.series for src in s.parts}
         posts = site.posts
@@ -234,7 +239,9 @@ class Renderer:
 
         yield from self._listing_pages()
         yield from self._question_pages()
-        yield from self._feeds()
+        yield from self._feeds(whole)
+        if not whole:
+            return
         if "robots.txt" not in site.assets:  # the author's own robots.txt wins
             yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {cfg.absolute('/sitemap.xml')}\n".encode()
         yield "sitemap.xml", self.sitemap().encode()
@@ -313,7 +320,7 @@ class Renderer:
             data["keywords"] = list(post.tags)
         return data
 
-    def _feeds(self) -> Iterator[tuple[str, bytes]]:
+    def _feeds(self, json_feed: bool = True) -> Iterator[tuple[str, bytes]]:
         cfg = self.site.config
         recent = self.site.posts[: cfg.feed_items]
         entries = [{"post": p, "content": absolutize(p.html, cfg.base_url)} for p in recent]
@@ -321,6 +328,8 @@ class Renderer:
         result = self.page("feed.xml", "/feed.xml", "site.toml", entries=entries, updated=updated)
         if result:
             yield result
+        if not json_feed:
+            return
         feed = {
             "version": "https://jsonfeed.org/version/1.1",
             "title": cfg.title,

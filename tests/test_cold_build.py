@@ -166,6 +166,9 @@ def test_pages_shared_between_this_process_and_workers_are_the_serial_pages(make
              for n in range(13)}
     files["content/pages/about.md"] = "---\ntitle: About\n---\nAbout.\n"
     files["templates/page.html"] = "{{ page.title }} {{ nothing.here }}\n"  # StrictUndefined: a finding
+    files["static/notes.txt"] = "static, copied through\n"
+    files["content/posts/p00.md"] = post("Post 0", "2026-01-01", "![A drawing](pic.svg)\n", aliases='["/old/"]')
+    files["content/posts/pic.svg"] = '<svg xmlns="http://www.w3.org/2000/svg"/>'
     root = make_site(files)
     site = build(root, OPTIONS, cache=False).site
     chain = load_chain("default", root)
@@ -177,6 +180,7 @@ def test_pages_shared_between_this_process_and_workers_are_the_serial_pages(make
     shared_ = parallel.render_all(site, chain, root, assets)
     assert dict(sorted(shared_[0].items())) == dict(sorted(serial[0].items()))
     assert shared_[1] == serial[1]
+    assert {"notes.txt", "posts/pic.svg", "feed.json", "sitemap.xml", "_redirects"} <= shared_[0].keys()
 
 
 def test_with_fields_is_dataclasses_replace(make_site):
