@@ -160,8 +160,15 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
             continue
         if max(map(len, map(str.split, pieces))) <= max_sentence // 2:
             continue  # no sentence here can be longer than the limit
-        for start, end in sentences(p.text):
-            count = len(p.text[start:end].split())
+        text = p.text
+        # When every gap between words is one space or line break, a sentence's words (it starts and
+        # ends at a word) are its gaps plus one: counted in C, without splitting it.
+        # (The words are lowered: lowering lengthens a few letters, such as İ, and then this is not tried.)
+        single = (text.count(" ") + text.count("\n") == words - 1
+                  and len(text) == sum(map(len, tokens)) + words - 1 and len(text.lower()) == len(text))
+        for start, end in sentences(text):
+            count = (text.count(" ", start, end) + text.count("\n", start, end) + 1 if single
+                     else len(text[start:end].split()))
             if count > max_sentence:
                 first = WORD.search(p.text, start)
                 line, col = position(p, first.start() if first else start, first.group() if first else "")
