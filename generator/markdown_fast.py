@@ -35,6 +35,7 @@ _TRIM = " \t\n\r\f\v"
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
+_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.MULTILINE)
 # First characters of a lazy continuation line that could also start a block of its own.
 _BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
@@ -74,7 +75,7 @@ def _parser():
         import markdown_it_pyrs
     except ImportError:  # an optional speed-up: without it every file takes the reference path
         return None
-    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote"])
 
 
 def available() -> bool:
@@ -89,7 +90,7 @@ def _escape(text: str) -> str:
 def render(body: str, source: str, first_line: int):
     """`markdown.Rendered` for `body` (already cleaned of marker characters and \\r), or None to decline."""
     md = _parser()
-    if md is None or "[^" in body:  # footnotes: numbered by definition, not first use, in the Rust port
+    if md is None or "^[" in body:  # inline footnotes: the Rust port has none
         return None
     if "\x0b" in body or "\x0c" in body or "\x00" in body:  # trimmed or replaced differently
         return None
@@ -124,8 +125,20 @@ class _Walk:
         self.comments: list[tuple[int, str]] = []
         self.used_ids: dict[str, int] = {}
         self.first_paragraph: tuple[str, str] | None = None  # (its HTML, its plain text)
+        # Footnotes as markdown-it-py numbers them: by first reference, not by definition as the port does.
+        self.note_ids: dict[str, int] = {}
+        self.note_refs: dict[str, int] = {}
+        self.in_footnote = False
 
     def rendered(self, tree):
+        if "[^" in self.body:
+            nodes = tree.children
+            found = ([n.meta.get("label") for n in nodes[-1].children]
+                     if nodes and nodes[-1].name == "footnote_container" else [])
+            if sorted(found) != sorted(_NOTE_DEF.findall(self.body)):
+                # A definition the port read otherwise, or dropped (unused): markdown-it-py's removal of an
+                # unused note can leave stray tags, which only the reference reproduces.
+                raise _Decline
         self._blocks(tree.children, (), 0, 0)
         html = "".join(self.out)
         if MORE in html:
@@ -195,10 +208,10 @@ class _Walk:
                 raise _Decline  # code running to the end of a body without a final newline
             if name == "paragraph":
                 start, _ = self._span(node)
-                is_first = self.first_paragraph is None and not (quotes or lists)
+                is_first = self.first_paragraph is None and not (quotes or lists or self.in_footnote)
                 self._open("<p>")
                 mark = len(self.out) - 1
-                plain = self._inline(node.children, "list" if lists else "paragraph", quotes > 0, start,
+                plain = self._inline(node.children, self._kind("list" if lists else "paragraph"), quotes > 0, start,
                                      self._last_line(node), ctx, want_plain=is_first)
                 self._put("</p>\n")
                 if is_first:
@@ -241,8 +254,46 @@ class _Walk:
                 self._open("<hr />\n")
             elif name == "definition":
                 pass  # link reference definitions render nothing
+            elif name == "footnote_container" and not ctx and node is nodes[-1]:
+                self._footnotes(node)
             else:
                 raise _Decline
+
+    def _kind(self, kind: str) -> str:
+        return "footnote" if self.in_footnote else kind
+
+    def _footnotes(self, container) -> None:
+        """markdown-it-py's footnote_tail and renderer: referenced notes in the order of first reference,
+        each with one back link per reference."""
+        defs = {}
+        for note in container.children:
+            label = note.meta.get("label", "")
+            start, _ = self._span(note)
+            line, col = self._line_col(start)
+            blocks = [c for c in note.children if c.name != "footnote_ref_anchor"]  # the port's back links
+            if note.name != "footnote_def" or label in defs or col != 0 or not blocks \
+                    or blocks[-1].name == "definition" or _has_note_ref(note):
+                raise _Decline  # a note within a note is numbered where it stands, not at the end
+            defs[label] = blocks
+        if not self.note_ids:
+            return
+        self._put('<hr class="footnotes-sep" />\n<section class="footnotes">\n<ol class="footnotes-list">\n')
+        self.in_footnote = True
+        for label, n in sorted(self.note_ids.items(), key=lambda item: item[1]):
+            blocks = defs.get(label)
+            if blocks is None:
+                raise _Decline
+            self._put(f'<li id="fn{n + 1}" class="footnote-item">')
+            self._blocks(blocks, (("l", 4),), 0, 0)
+            anchors = "".join(f' <a href="#fnref{n + 1}{f":{j}" if j else ""}" class="footnote-backref">\u21a9\ufe0e</a>'
+                              for j in range(max(1, self.note_refs[label])))
+            if blocks[-1].name == "paragraph":
+                self.out.insert(len(self.out) - 1, anchors)  # inside its last paragraph, before </p>
+            else:
+                self.out.append(anchors)
+            self._put("</li>\n")
+        self.in_footnote = False
+        self._put("</ol>\n</section>\n")
 
     def _list_item(self, item, ctx: tuple, quotes: int, lists: int) -> None:
         children = list(item.children)
@@ -284,7 +335,7 @@ class _Walk:
                 last -= 1
             if self.after_hidden:  # two hidden paragraphs in a row: no tag between them to take the newline
                 raise _Decline
-            self._inline(children[k:j], "list", quotes > 0, start, last, ctx)
+            self._inline(children[k:j], self._kind("list"), quotes > 0, start, last, ctx)
             self.after_hidden = True
             k = j
         self._put("</li>\n")
@@ -329,7 +380,7 @@ class _Walk:
                         raise _Decline
                     raw = raw.strip(_TRIM)
                     self._put(f"<{cell_tag}{aligns[n] if n < len(aligns) else ''}>")
-                    self._inline(cell.children, "table", quotes > 0, start, line, ctx, raw=raw)
+                    self._inline(cell.children, self._kind("table"), quotes > 0, start, line, ctx, raw=raw)
                     self._put(f"</{cell_tag}>\n")
                 self._put("</tr>\n")
             self._put(f"</{part.name}>\n")
@@ -399,9 +450,11 @@ class _Walk:
             kinds = {c[0] for c in ctx}
             for n in range(first + 1, last + 1):
                 out.append(self.lines[n][self._prefix(self.lines[n], ctx, kinds):])
-        for text in out:
+        for n, text in enumerate(out):
             if _odd_edges(text) or not text.strip():
                 raise _Decline  # lines blank to Python but not to CommonMark
+            if n and text.lstrip(" ").startswith("[^"):
+                raise _Decline  # a footnote definition interrupts a paragraph in markdown-it-py only
         raw = "\n".join(out).strip(_TRIM)
         if raw.startswith("[") and "]:" in raw:
             raise _Decline  # what may be a link reference definition: the parsers' edge cases differ
@@ -475,7 +528,7 @@ class _Walk:
                 out.append(tok.content)
                 if "<!--" in tok.content:
                     self.comments += ((at, m.group(1)) for m in _COMMENT.finditer(tok.content))
-            elif t == "open" or t == "close":
+            elif t == "open" or t == "close" or t == "footnote_ref":
                 out.append(tok.info)
             elif t == "link_open":
                 text = ""
@@ -529,6 +582,18 @@ class _Walk:
                 out.append(_Tok("link_open", "", level, None, info, meta.get("url", ""), meta.get("title")))
                 self._flat(node.children, level + 1, out)
                 out.append(_Tok("link_close", "", level, None, info))
+            elif name == "footnote_ref":
+                label = node.meta.get("label", "")
+                if self.in_footnote or not label.isascii() or label.lower() != label:
+                    raise _Decline  # a note within a note, or labels the two parsers may match differently
+                n = self.note_ids.setdefault(label, len(self.note_ids)) + 1
+                sub = self.note_refs.get(label, 0)
+                self.note_refs[label] = sub + 1
+                ref = f"{n}:{sub}" if sub else f"{n}"
+                out.append(_Tok("footnote_ref", "", level, None,
+                                f'<sup class="footnote-ref"><a href="#fn{n}" id="fnref{ref}">[{ref}]</a></sup>'))
+            elif name == "footnote_ref_anchor":
+                pass  # the port's back links; giving writes markdown-it-py's in _footnotes
             elif name in _INLINE_TAGS:
                 tag = _INLINE_TAGS[name]
                 out.append(_Tok("open", "", level, None, f"<{tag}>"))
@@ -555,6 +620,10 @@ class _Walk:
             return self.raw[start + 2:end].decode()
         except UnicodeDecodeError:
             raise _Decline from None
+
+
+def _has_note_ref(node) -> bool:
+    return any(c.name == "footnote_ref" or _has_note_ref(c) for c in node.children)
 
 
 def _odd_edges(text: str) -> bool:

@@ -58,7 +58,8 @@ def test_the_sample_site_and_every_fixture_match_or_decline():
 
 
 @pytest.mark.parametrize("body", [
-    "Text[^1].\n\n[^1]: A note.\n",                        # footnotes are numbered differently
+    "Text^[an inline note].\n",                            # inline footnotes: the port has none
+    "Text[^1]\n[^1]: interrupts the paragraph\n",         # only markdown-it-py lets a note do that
     "> a quote\n> - in a list\n>   continued\n",          # a multi-line block in a quote and a list
     "| a | b |\n|---|---|\n| x \\| y | z |\n",            # an escaped pipe in a table
     "Lines with\n\ta tab in front\n",
@@ -80,6 +81,9 @@ def test_declines_what_it_cannot_match(body):
     "| a | b |\n|---|:-:|\n| 'single' you | 'si |\n",    # quotes in table cells
     '<a href="x.md">raw link</a> and [a](x.md "title")\n\n<div>\n<p>raw</p>\n</div>\n',
     "![an *image* with `code`](a.png) and ![](b.png)\n\n3. starts at three\n4. four\n",
+    # footnotes: numbered by first reference, unreferenced ones dropped, one back link per reference
+    "B[^b] then a[^a], b again[^b].\n\n[^a]: Note a.\n[^b]: Note b\n    over two lines.\n",
+    "Text[^1].\n\n[^1]: A note with a list:\n\n    - one\n    - two\n",
 ])
 def test_matches_the_reference_on_the_constructs_posts_use(body):
     reference, fast = both(body)
@@ -98,7 +102,8 @@ def test_without_the_rust_parser_the_reference_renders(monkeypatch):
 _words = st.sampled_from(["you", "we", "I", "reader", "it's", "don't", "\"quoted\"", "'single'", "café", "—",
                           "...", "--", "(c)", "*em*", "**strong**", "~~gone~~", "`code`", "[link](a.md)",
                           "[out](https://example.org/x?a=1&b=2)", "![alt](img/a.png)", "<https://example.org>",
-                          "&amp;", "\\*", "<!-- c -->", "x_y", "HTML", "!", "?", ",", "Ünïcode", "日本"])
+                          "&amp;", "\\*", "<!-- c -->", "x_y", "HTML", "!", "?", ",", "Ünïcode", "日本", "[^1]",
+                          "[^note]"])
 _line = st.lists(_words, min_size=1, max_size=8).map(" ".join)
 _para = st.lists(_line, min_size=1, max_size=3).map("\n".join)
 _block = st.one_of(
@@ -113,7 +118,7 @@ _block = st.one_of(
     st.lists(_line, min_size=1, max_size=3).map(lambda ls: "| a | b |\n|---|:-:|\n" +
                                                 "\n".join(f"| {x} | {x[:3]} |" for x in ls)),
     st.sampled_from(["```python\nprint(\"x\")\n```", "```\nplain\n```", "    indented", "<!-- more -->",
-                     "<div>\nraw\n</div>", "***"]),
+                     "<div>\nraw\n</div>", "***", "[^1]: The first note.", "[^note]: Another note,\n    in two lines."]),
 )
 _document = st.lists(_block, min_size=1, max_size=8).flatmap(
     lambda blocks: st.lists(st.sampled_from(["\n\n", "\n", "\n\n\n"]), min_size=len(blocks), max_size=len(blocks))
@@ -139,7 +144,8 @@ _soup = st.lists(st.sampled_from([
     "a", "b", " ", "  ", "\t", "\n", "\n\n", "*", "**", "_", "`", "``", "[", "]", "(", ")", "![", "](", "<", ">",
     "> ", "- ", "1. ", "# ", "## ", "=", "---", "|", "\\", "'", "\"", "&amp;", "&#35;", "[x]: /u", "[x]", "~~",
     "    ", "<span>", "</span>", "<!-- c -->", "<div>", "é", "\u00a0", "日", "http://x.org", "<http://x.org>",
-    "a.md", "...", "--", "(c)", "```", "~~~", "py\n"]), max_size=60).map("".join)
+    "a.md", "...", "--", "(c)", "```", "~~~", "py\n", "[^1]", "[^1]: ", "[^n]", "[^n]: ", "^["]),
+    max_size=60).map("".join)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
