@@ -99,16 +99,23 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         sys.exit(1)
     elapsed = time.perf_counter() - started
     pages = sum(1 for p in result.outputs if p.endswith(".html"))
+    files = len(result.outputs)
     if snapshot is not None:
+        import secrets
+
         from generator.patch import save_base
 
         due = info.get("due")
-        stamp = save_base(site_root, result.site, findings, info["chain"]) \
-            if not info.get("questions", True) and "chain" in info else None
-        manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
-                        [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
-                        info.get("questions", True), tuple(info.get("fonts", ())), stamp)
-    click.echo(f"Built {pages} pages ({len(result.outputs)} files) into {out} in {elapsed:.2f} s; "
+        patchable = not info.get("questions", True) and "chain" in info and result.site is not None
+        stamp = secrets.token_hex(8) if patchable else None
+        recorded = manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
+                                   [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
+                                   info.get("questions", True), tuple(info.get("fonts", ())), stamp)
+        site = result.site
+        result = None  # the outputs are written: let them go before the site is saved (peak memory)
+        if recorded and stamp:
+            save_base(site_root, site, findings, info["chain"], stamp)
+    click.echo(f"Built {pages} pages ({files} files) into {out} in {elapsed:.2f} s; "
                f"{_counts(findings)}.")
 
 

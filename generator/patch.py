@@ -83,9 +83,9 @@ def templates_reach(chain) -> bool:
     return True
 
 
-def save_base(site_root: Path, site, findings, chain) -> str | None:
-    """After a successful normal build: the light site and the findings, for the next `rebuild`.
-    Returns the stamp the manifest must carry, or None (the site cannot be patched)."""
+def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
+    """After a successful normal build whose manifest carries `stamp`: the light site and the findings,
+    for the next `rebuild`. False if the site cannot be patched (then the stamp finds no saved site)."""
     path, delta = _paths(site_root)
     try:
         os.unlink(delta)
@@ -94,23 +94,31 @@ def save_base(site_root: Path, site, findings, chain) -> str | None:
     if site is None or site.questions or site.questions_by_post or any(p.passages for p in site.posts) \
             or not templates_reach(chain):
         _remove(path)
-        return None
-    stamp = secrets.token_hex(8)
-    data = {"format": FORMAT, "stamp": stamp, "site": _slim(site), "findings": sorted(set(map(row, findings))),
-            "signatures": {p.source: _signature(p) for p in site.posts}}
+        return False
+    # by_source is rebuilt on loading (it holds the same posts), so nothing is shared and the pickler
+    # needs no memo; streamed to the file, the ~40 MB at 4,000 posts are never held as bytes as well.
+    data = {"format": FORMAT, "stamp": stamp, "site": replace(_slim(site), by_source=MappingProxyType({})),
+            "findings": sorted(set(map(row, findings))), "signatures": {p.source: _signature(p) for p in site.posts}}
+    enabled = gc.isenabled()
+    gc.disable()
+    tmp = None
     try:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            if enabled:
-                gc.enable()
-        _write(path, blob)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".patch-", dir=os.path.dirname(path))
+        with os.fdopen(fd, "wb") as fh:
+            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True
+            pickler.dump(data)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        if tmp:
+            _remove(tmp)
         _remove(path)
-        return None
-    return stamp
+        return False
+    finally:
+        if enabled:
+            gc.enable()
+    return True
 
 
 def _signature(post) -> str:
@@ -168,14 +176,15 @@ def _load(site_root: Path, stamp: str):
         return None
     if not isinstance(base, dict) or base.get("format") != FORMAT:
         return None
+    site = base["site"]
+    site = replace(site, by_source=MappingProxyType({p.source: p for p in (*site.posts, *site.pages)}))
     if delta is None:
         if base["stamp"] != stamp:
             return None
-        return base["site"], base["findings"], base["signatures"], \
+        return site, base["findings"], base["signatures"], \
             {"base": base["stamp"], "stamp": stamp, "posts": {}, "signatures": {}}
     if not isinstance(delta, dict) or delta.get("base") != base["stamp"] or delta.get("stamp") != stamp:
         return None
-    site = base["site"]
     if delta["posts"]:
         site = _swap(site, delta["posts"])
     return site, delta["findings"], {**base["signatures"], **delta["signatures"]}, delta
@@ -402,6 +411,7 @@ def _patch(site_root: Path, out: Path, site, old_findings, signatures: dict, edi
         findings = [r for r in findings if not (r[0] in full and r[4] in post_rules)]
         checked_site = _swap(site, full)
         prepared = prepare(replace(checked_site, posts=tuple(full.values()), pages=()), config_text)
+        findings += [row(f) for f in prepared.problems if f.location.path in full]  # its settings' problems
         for rel, post in full.items():
             findings += map(row, check_post(post, prepared))
             one = Prepared({rel: prepared.per_post[rel]}, {rel: prepared.quiet[rel]}, ())
