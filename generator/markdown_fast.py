@@ -35,7 +35,7 @@ _TRIM = " \t\n\r\f\v"
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
-_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.MULTILINE)
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 # First characters of a lazy continuation line that could also start a block of its own.
 _BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
