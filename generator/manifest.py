@@ -150,18 +150,22 @@ def _racy(found: list, tick: int) -> list[str]:
     return [path for path, sig in found if sig is not None and max(sig[0], sig[1]) >= tick]
 
 
-def settled(take, folder: str) -> tuple[list, list[str]]:
+def settled(take, folder: str, attempts: int = 3) -> tuple[list, list[str]]:
     """`take()` (a stat pass) once none of its entries is racy, i.e. changed in the tick in which it
-    was looked at: waits for the tick to pass and looks again, for up to `WAIT_FOR_TICK`. Returns the
-    stat and the paths still racy then (on a file system with coarse timestamps)."""
-    deadline = time.monotonic() + WAIT_FOR_TICK
-    while True:
+    was looked at: waits (up to `WAIT_FOR_TICK`) for the file system's clock to move past that tick and
+    looks again, a few times. Returns the stat and the paths still racy then (on a file system with
+    coarse timestamps). The wait is counted from the end of a pass, not its start: a pass over
+    thousands of files on a busy machine can take longer than the tick."""
+    for _ in range(attempts):
         tick = _probe(folder)
         found = take()
         racy = _racy(found, tick)
-        if not racy or time.monotonic() > deadline:
+        if not racy:
             return found, racy
-        time.sleep(0.002)
+        deadline = time.monotonic() + WAIT_FOR_TICK
+        while _probe(folder) <= tick and time.monotonic() < deadline:
+            time.sleep(0.002)
+    return found, racy
 
 
 class Snapshot:
