@@ -18,6 +18,7 @@ the two on the benchmark corpus, the sample site, every fixture and random docum
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
@@ -35,6 +36,7 @@ _TRIM = " \t\n\r\f\v"
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
+_DELIMITER_BESIDE_NON_ASCII = re.compile(r"[*_~]([^\x00-\x7f])|([^\x00-\x7f])[*_~]")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 # First characters of a lazy continuation line that could also start a block of its own.
 _BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
@@ -96,6 +98,9 @@ def render(body: str, source: str, first_line: int):
         return None
     if "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
         return None
+    for m in _DELIMITER_BESIDE_NON_ASCII.finditer(body):
+        if unicodedata.category(m.group(1) or m.group(2))[0] == "S":
+            return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
     try:
         return _Walk(body, source, first_line).rendered(md.tree(body))
     except _Decline:
@@ -172,9 +177,13 @@ class _Walk:
             raise _Decline
         return node.srcmap
 
+    def _line_of(self, offset: int) -> int:
+        """0-based line of a byte offset (which may fall inside a character)."""
+        return bisect_right(self.starts, offset) - 1
+
     def _last_line(self, node) -> int:
         start, end = self._span(node)
-        return self._line_col(max(start, end - 1))[0]
+        return self._line_of(max(start, end - 1))
 
     # -- rendering helpers (markdown-it-py's renderToken) ------------------------------------------------
 
@@ -200,7 +209,7 @@ class _Walk:
             name = node.name
             if (name == "table" and previous is not None and previous.name in ("blockquote", "bullet_list",
                                                                                  "ordered_list")
-                    and self._line_col(self._span(node)[0])[0] == self._last_line(previous) + 1):
+                    and self._line_of(self._span(node)[0]) == self._last_line(previous) + 1):
                 raise _Decline  # markdown-it-py reads these rows as the quote's or item's lazy lines
             previous = node
             if (name in ("code_block", "fence") and not self.body.endswith("\n")
@@ -247,7 +256,7 @@ class _Walk:
                     content = content[:-1] if content.endswith("\n") else content
                 self._put(content)
                 if "<!--" in content:
-                    line = self._line_col(self._span(node)[0])[0] + self.first_line
+                    line = self._line_of(self._span(node)[0]) + self.first_line
                     self.comments += ((line + content.count("\n", 0, m.start()), m.group(1))
                                       for m in _COMMENT.finditer(content))
             elif name == "hr":
@@ -329,7 +338,7 @@ class _Walk:
                 kinds = {c[0] for c in ctx}
                 col = self._prefix(self.lines[first], ctx, kinds)
                 start += col if self.ascii else len(self.lines[first][:col].encode())
-            last = (self._line_col(self._span(children[j])[0])[0] - 1 if j < len(children)
+            last = (self._line_of(self._span(children[j])[0]) - 1 if j < len(children)
                     else self._last_line(item))
             while last > first and not self.lines[last].strip(_TRIM):
                 last -= 1
@@ -358,7 +367,7 @@ class _Walk:
         return line, pos + 1 if spaces > 4 else pos + spaces
 
     def _table(self, table, ctx: tuple, quotes: int, lists: int) -> None:
-        head = self._line_col(self._span(table)[0])[0]
+        head = self._line_of(self._span(table)[0])
         if head + 1 >= len(self.lines) or "|" not in self.lines[head] or "|" not in self.lines[head + 1]:
             raise _Decline  # markdown-it-py wants pipes in the header and delimiter rows
         aligns = [_ALIGN.get(a, "") for a in table.meta.get("alignments", [])]
@@ -491,7 +500,7 @@ class _Walk:
 
     def _inline(self, children, kind: str, quoted: bool, start: int, last: int, ctx: tuple,
                 raw: str | None = None, want_plain: bool = False) -> str:
-        line0 = self._line_col(start)[0]
+        line0 = self._line_of(start)
         if raw is None:
             raw = self._raw(start, last, ctx)
         if "~~~" in raw:
@@ -580,7 +589,12 @@ class _Walk:
                 meta = node.meta
                 info = "auto" if name == "autolink" else ""
                 out.append(_Tok("link_open", "", level, None, info, meta.get("url", ""), meta.get("title")))
+                first = len(out)
                 self._flat(node.children, level + 1, out)
+                if info:  # markdown-it-py's autolink text is a text token, which smartquotes reads
+                    for tok in out[first:]:
+                        if tok.type == "text_special":
+                            tok.type = "text"
                 out.append(_Tok("link_close", "", level, None, info))
             elif name == "footnote_ref":
                 label = node.meta.get("label", "")
