@@ -36,9 +36,7 @@ import io
 import json
 import posixpath
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -711,13 +709,19 @@ def import_file(site_root: Path, export: Path, config: Config) -> ImportReport:
 # -- pull (the Netlify API) ----------------------------------------------------------------------------
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only within the API's origin; the token is never sent elsewhere."""
+def _same_origin_redirects():
+    """A redirect handler that follows redirects only within the API's origin; the token is never sent
+    elsewhere. (urllib.request loads http.client, email and ssl: only `questions pull` needs them, so
+    they are imported here and not by every build.)"""
+    import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if _origin(newurl) != _origin(req.full_url):
-            raise QuestionsError(f"the API redirected to another site ({_origin(newurl)}); not following it")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if _origin(newurl) != _origin(req.full_url):
+                raise QuestionsError(f"the API redirected to another site ({_origin(newurl)}); not following it")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return SameOriginRedirects()
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -744,9 +748,14 @@ class NetlifyClient:
         self.token = token
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
-        self.opener = urllib.request.build_opener(_SameOriginRedirects())
+        import urllib.request
+
+        self.opener = urllib.request.build_opener(_same_origin_redirects())
 
     def get(self, url: str) -> tuple[Any, str | None]:
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, headers={"Accept": "application/json",
                                                        "User-Agent": "giving (questions pull)"})
         request.add_unredirected_header("Authorization", f"Bearer {self.token}")
