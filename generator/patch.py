@@ -13,7 +13,7 @@ Otherwise, and at any doubt, the normal build runs, which is always correct.
 Dependencies, rather than guesses: every page of the site is walked as `render.Renderer.render_site`
 would render it, and a page is rendered again only if the edited post is reachable from that page's
 template context (the post itself, its neighbours, the index page and tag pages that list it, the
-archive, the feeds...). The templates themselves are checked once per theme (`templates_reach`): they
+archive, the feeds...). The templates themselves are checked before each patch (`templates_reach`): they
 may reach posts only through their context, not through the `site` global or `post_of` (apart from
 `post_of(question.post_source)` on a site without questions), so a page whose context does not hold
 the post cannot show anything of it. The findings are patched the same way: the post's own rules and
@@ -91,8 +91,9 @@ def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
         os.unlink(delta)
     except OSError:
         pass
-    if site is None or site.questions or site.questions_by_post or any(p.passages for p in site.posts) \
-            or not templates_reach(chain):
+    # The templates are judged (`templates_reach`) when a build wants to patch, not here: parsing every
+    # template costs ~0.1 s, which every cold build paid, for the next edit's sake.
+    if site is None or site.questions or site.questions_by_post or any(p.passages for p in site.posts):
         _remove(path)
         return False
     # by_source is rebuilt on loading (it holds the same posts), so nothing is shared and the pickler
@@ -367,6 +368,8 @@ def _patch(site_root: Path, out: Path, site, old_findings, signatures: dict, edi
         chain = load_chain(config.theme, site_root)
     except (GivingError, OSError):
         return _no("site.toml or the theme cannot be read")
+    if not templates_reach(chain):
+        return _no("a template can reach posts other than through its context")
     # site.toml and giving are unchanged (stat), so `config` is what the last build parsed; the saved
     # site's own config is what its templates saw (the checks fill in their section), and stays.
     try:

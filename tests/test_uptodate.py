@@ -389,7 +389,7 @@ def test_a_theme_that_reaches_posts_through_site_is_never_patched(make_site):
     assert cli_build(root).exit_code == 0
     (root / "content/posts/a.md").write_text(post("A", body="Hello you, again.\n"), "utf-8")
     assert cli_build(root).exit_code == 0
-    assert patch.why != ""  # the manifest carries no saved site: the templates could reach any post
+    assert patch.why != ""  # not patched: the templates could reach any post
     assert files_in(root / "public") == clean_outputs(root)
 
 
