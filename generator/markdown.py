@@ -3,6 +3,7 @@
 `render_markdown` turns a post body into HTML and extracts what later stages need as frozen data:
 headings (table of contents), links and images with their lines, and prose passages for the checks.
 Internal links (to `.md` sources or relative files) become markers that `site.assemble` resolves.
+This is the reference; `markdown_fast` answers the same faster for most posts, and hands the rest back.
 """
 
 from __future__ import annotations

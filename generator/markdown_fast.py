@@ -8,11 +8,13 @@ the two on the benchmark corpus, the sample site, every fixture and random docum
 - Parsing is the Rust port's; typography is not: its typographer curls quotes differently (inside code
   spans, beside them, in tables), so it is off, and markdown-it-py's own replacements and smartquotes run
   on the same flat token list the reference gives them.
-- HTML follows markdown-it-py's renderer rule for rule (its newlines around tight lists included).
+- HTML follows markdown-it-py's renderer rule for rule (its newlines around tight lists included), and
+  footnotes are numbered and linked back as mdit-py-plugins does (by first reference, not definition).
 - Where the tree cannot tell the reference's answer for sure, `render` returns None and the reference
-  renders: footnotes (the port numbers them another way), tabs or odd Unicode spaces in a block's lines, a
-  multi-line block inside both a list and a quote, escaped pipes in tables, a list item whose first line
-  is empty. Without markdown-it-pyrs installed, every file takes the reference path.
+  renders. Each such case raises `_Decline` (or returns None) with a comment saying why: inline or nested
+  notes, tabs or odd Unicode spaces at a line's edge, a multi-line block inside both a list and a quote,
+  lazy lines that could start a block, escaped pipes in tables, and more that fuzzing found. Without
+  markdown-it-pyrs installed, every file takes the reference path.
 """
 
 from __future__ import annotations
