@@ -217,6 +217,9 @@ class _Walk:
             if (name in ("code_block", "fence") and not self.body.endswith("\n")
                     and self._last_line(node) >= len(self.lines) - 1):
                 raise _Decline  # code running to the end of a body without a final newline
+            if ctx and name in ("code_block", "fence", "html_block") and any(
+                    "\t" in line for line in self.lines[self._line_of(self._span(node)[0]):self._last_line(node) + 1]):
+                raise _Decline  # a tab in a quote or list: the port expands it into spaces, the reference keeps it
             if name == "paragraph":
                 start, _ = self._span(node)
                 is_first = self.first_paragraph is None and not (quotes or lists or self.in_footnote)
