@@ -213,16 +213,23 @@ def render_markdown(body: str, source: str, first_line: int = 1, fast: bool = Tr
                          for m in _COMMENT.finditer(tok.content))
 
     html = md.renderer.render(tokens, md.options, env)
-    if MORE in html:
-        summary = html[: html.index(MORE)]
-    elif first_paragraph_index is not None:
-        summary = md.renderer.render(tokens[first_paragraph_index:first_paragraph_index + 3], md.options, env)
+    if first_paragraph_index is None:
+        first_html = first_plain = ""
     else:
-        summary = ""
+        first_html = md.renderer.render(tokens[first_paragraph_index:first_paragraph_index + 3], md.options, env)
+        first_plain = _plain(tokens[first_paragraph_index + 1])
+    return finish(html, first_html, first_plain, toc, links, images, passages, comments)
+
+
+def finish(html: str, first_html: str, first_plain: str, toc: list[Heading], links: list[Link],
+           images: list[ImageRef], passages: list[Passage], comments: list[tuple[int, str]]) -> Rendered:
+    """The `Rendered` both Markdown paths give, from the post's HTML and its first top-level paragraph
+    (HTML and plain text, "" if none): the summary is what comes before `<!-- more -->`, or else that
+    paragraph, without footnote marks; the words are counted over the passages."""
+    summary = html[: html.index(MORE)] if MORE in html else first_html
     summary = _FOOTNOTE_REF.sub("", summary).strip()
-    first_paragraph = _plain(tokens[first_paragraph_index + 1]) if first_paragraph_index is not None else ""
     words = len(_WORD.findall("\n".join(p.text for p in passages)))  # one scan; a newline joins no words
-    return Rendered(html, summary, first_paragraph, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
+    return Rendered(html, summary, first_plain, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
                     tuple(comments))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from functools import lru_cache
 
 from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
@@ -29,8 +30,8 @@ from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
 from slugify import slugify
 
 # Imported by generator.markdown only once it is loaded itself, so these names are there.
-from generator.markdown import (_COMMENT, _FOOTNOTE_REF, _WORD, MARK_CLOSE, MARK_OPEN, MORE, Rendered, _columns_at,
-                                _highlight, _is_local, _resolve, heading_anchor)
+from generator.markdown import (_COMMENT, MARK_CLOSE, MARK_OPEN, _columns_at, _highlight, _is_local, _resolve, finish,
+                                heading_anchor)
 from generator.model import Heading, ImageRef, Link, Passage
 
 # CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
@@ -38,8 +39,11 @@ _TRIM = " \t\n\r\f\v"
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
+_BACKTICKS = re.compile(r"`+")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
 _DELIMITER_BESIDE_NON_ASCII = re.compile(r"[*_~]([^\x00-\x7f])|([^\x00-\x7f])[*_~]")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+_NOTE_DEF_ANYWHERE = re.compile(r"\[\^[^\]\s]+\]:")  # in a quote or list too, where the two disagree
 # First characters of a lazy continuation line that could also start a block of its own.
 _BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
@@ -100,16 +104,18 @@ def render(body: str, source: str, first_line: int):
         return None
     if "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
         return None
+    if "`" in body and "[" in body and _unpaired_backticks(body):
+        return None  # an unclosed code span after "[" can panic the Rust parser, which prints a backtrace
     for m in _DELIMITER_BESIDE_NON_ASCII.finditer(body):
         if unicodedata.category(m.group(1) or m.group(2))[0] == "S":
             return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
     try:
         return _Walk(body, source, first_line).rendered(md.tree(body))
-    except _Decline:
+    except Exception:  # noqa: BLE001 - _Decline, or anything unforeseen in the tree: the reference renders
         return None
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # a panic in the Rust parser (pyo3's PanicException is a BaseException)
+    except BaseException as exc:  # pyo3 raises a panic in the Rust parser as a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
         return None
 
 
@@ -142,23 +148,15 @@ class _Walk:
             nodes = tree.children
             found = ([n.meta.get("label") for n in nodes[-1].children]
                      if nodes and nodes[-1].name == "footnote_container" else [])
-            if sorted(found) != sorted(_NOTE_DEF.findall(self.body)):
-                # A definition the port read otherwise, or dropped (unused): markdown-it-py's removal of an
-                # unused note can leave stray tags, which only the reference reproduces.
+            defined = _NOTE_DEF.findall(self.body)
+            if sorted(found) != sorted(defined) or len(_NOTE_DEF_ANYWHERE.findall(self.body)) != len(defined):
+                # A definition the port read otherwise, dropped (unused), or inside a quote or list:
+                # markdown-it-py's removal of such a note can leave stray tags only the reference reproduces.
                 raise _Decline
         self._blocks(tree.children, (), 0, 0)
-        html = "".join(self.out)
-        if MORE in html:
-            summary = html[: html.index(MORE)]
-        elif self.first_paragraph is not None:
-            summary = self.first_paragraph[0]
-        else:
-            summary = ""
-        summary = _FOOTNOTE_REF.sub("", summary).strip()
-        first = self.first_paragraph[1] if self.first_paragraph is not None else ""
-        words = len(_WORD.findall("\n".join(p.text for p in self.passages)))
-        return Rendered(html, summary, first, tuple(self.toc), tuple(self.links), tuple(self.images),
-                        tuple(self.passages), words, tuple(self.comments))
+        first_html, first_plain = self.first_paragraph or ("", "")
+        return finish("".join(self.out), first_html, first_plain, self.toc, self.links, self.images,
+                      self.passages, self.comments)
 
     # -- positions ---------------------------------------------------------------------------------------
 
@@ -231,7 +229,7 @@ class _Walk:
                 if is_first:
                     self.first_paragraph = ("<p>" + "".join(self.out[mark + 1:]), plain)
             elif name in ("heading", "lheading"):
-                self._heading(node, ctx, quotes, lists)
+                self._heading(node, ctx, quotes)
             elif name == "blockquote":
                 shown = any(c.name != "definition" for c in node.children)
                 self._open("<blockquote>\n" if shown else "<blockquote>")
@@ -250,7 +248,7 @@ class _Walk:
                     self._list_item(item, ctx, quotes, lists + 1)
                 self._put(f"</{tag}>\n")
             elif name == "table":
-                self._table(node, ctx, quotes, lists)
+                self._table(node, ctx, quotes)
             elif name == "fence":
                 self._fence(node)
             elif name == "code_block":
@@ -371,7 +369,7 @@ class _Walk:
             raise _Decline  # an empty first line, or a tab: the indent is not simply where the text starts
         return line, pos + 1 if spaces > 4 else pos + spaces
 
-    def _table(self, table, ctx: tuple, quotes: int, lists: int) -> None:
+    def _table(self, table, ctx: tuple, quotes: int) -> None:
         head = self._line_of(self._span(table)[0])
         if head + 1 >= len(self.lines) or "|" not in self.lines[head] or "|" not in self.lines[head + 1]:
             raise _Decline  # markdown-it-py wants pipes in the header and delimiter rows
@@ -415,7 +413,7 @@ class _Walk:
         else:
             self._put(f"<pre><code>{_escape(content)}</code></pre>\n")
 
-    def _heading(self, node, ctx: tuple, quotes: int, lists: int) -> None:
+    def _heading(self, node, ctx: tuple, quotes: int) -> None:
         start, _ = self._span(node)
         line, col = self._line_col(start)
         level = int(node.meta["level"])
@@ -639,6 +637,28 @@ class _Walk:
             return self.raw[start + 2:end].decode()
         except UnicodeDecodeError:
             raise _Decline from None
+
+
+def _unpaired_backticks(body: str) -> bool:
+    """A block outside fenced code holding "[" and a backtick run of some length an odd number of times
+    (one left unclosed)."""
+    fence = ""
+    block: list[str] = []
+    for line in (*body.split("\n"), ""):
+        if fence:
+            if line.lstrip(" ").startswith(fence):
+                fence = ""
+            continue
+        marker = _FENCE.match(line)
+        if marker or not line.strip():
+            text = "\n".join(block)
+            block = []
+            if "`" in text and "[" in text and any(n % 2 for n in Counter(map(len, _BACKTICKS.findall(text))).values()):
+                return True
+            fence = marker.group(1) if marker else ""
+            continue
+        block.append(line)
+    return False
 
 
 def _has_note_ref(node) -> bool:

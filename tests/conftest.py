@@ -23,6 +23,12 @@ description = "A blog for tests."
 """
 
 
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (path -> bytes), without the marker giving leaves in its output folder."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".giving-output"}
+
+
 def post(title: str, date: str = "2026-01-01", body: str = "A paragraph for you.\n", **meta) -> str:
     """Markdown source of a post with front matter; extra keyword arguments become front matter keys."""
     lines = ["---", f'title: "{title}"', f"date: {date}"]

@@ -16,7 +16,7 @@ from generator.build import build
 from generator.fs import write_output
 from generator.site import BuildOptions
 
-from conftest import NOW, SITE_TOML, post
+from conftest import NOW, SITE_TOML, files_in, post
 
 OPTIONS = BuildOptions(now=NOW)
 SLUGS = ["alpha", "beta", "gamma", "delta", "epsilon"]
@@ -94,11 +94,6 @@ def apply(root: Path, edit: tuple) -> None:
         config.write_text(SITE_TOML.replace("A blog for tests.", text.strip()), "utf-8")
     elif kind == "broken":
         target.write_text("---\ntitle: [unclosed\n---\nBody.\n", "utf-8")
-
-
-def files_in(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".giving-output"}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -25,7 +25,7 @@ from generator.cli import main
 from generator.fs import cache_root
 from generator.site import BuildOptions
 
-from conftest import SITE_TOML, post
+from conftest import SITE_TOML, files_in, post
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_OPTIONS = (False, False, False)
@@ -37,11 +37,6 @@ def cli_build(root: Path, *args: str):
 
 def up_to_date(root: Path, out: Path | None = None, options=NO_OPTIONS):
     return uptodate.check(str(root), str(out or root / "public"), options, __version__)
-
-
-def files_in(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".giving-output"}
 
 
 def clean_outputs(root: Path) -> dict[str, bytes]:
