@@ -104,7 +104,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         state.outputs_key = load_quick(read_cache_file(site_root, quick_file), code)[1]
 
     from generator.content import kind_of, parse_post
-    from generator.parallel import check_site, parse_all, render_all
+    from generator.parallel import check_site, early_checks, parse_all, render_all, unchanged_but_url
     from generator.questions import attach as attach_questions, is_question_file
     from generator.site import assemble
 
@@ -142,7 +142,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         if writer is not None:
             writer.write(lambda fh: write_state_head(state, fh))
             store = lambda key, blob: writer.write(lambda fh: write_record(fh, "parsed", key, blob))  # noqa: E731
-        results = parse_all(markdown, file_keys, config, parse_post, state, progress.advance, store)
+        # Each parse worker also runs the per-post checks on the posts it parsed (see `early_checks`).
+        results, early = parse_all(markdown, file_keys, config, parse_post, state, progress.advance, store,
+                                   early_checks(config, config_text, options))
     else:
         parse = parse or parse_post
         results = [parse(source, config) for source in markdown]
@@ -157,6 +159,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     due = [p.date for p in posts if p.kind == "post" and p.date and p.date > options.now and not options.future]
     has_questions = bool(question_files)
     key_of = dict(zip((s.path for s in markdown), file_keys))
+    parsed_as = {p.source: p for p in posts} if cached else {}
     # The sources' bytes are not needed after parsing (keys and assets have what they need).
     del results, sources, markdown, question_files
 
@@ -169,7 +172,11 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     # check (editorial checks on what is published; warnings never stop a build)
     if cached:
         post_keys = {p.source: post_key(key_of[p.source], p) for p in (*site.posts, *site.pages)}
-        findings += check_site(site, config_text, state, post_keys, site_key(keys, site, post_keys))
+        # The workers' findings count for the posts that came out of assembly as the workers assumed.
+        early = {p.source: early[p.source][1] for p in (*site.posts, *site.pages)
+                 if p.source in early and early[p.source][0] == p.url and unchanged_but_url(p, parsed_as[p.source])}
+        findings += check_site(site, config_text, state, post_keys, site_key(keys, site, post_keys), early)
+        del early, parsed_as
     else:
         if check is None:
             from generator.checks import run_checks as check

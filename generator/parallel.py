@@ -14,12 +14,12 @@ import os
 import pickle
 import tempfile
 import threading
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from generator.cache import BuildState, dumps
 from generator.config import Config
 from generator.errors import Finding
-from generator.model import Site, SourceFile
+from generator.model import Post, Site, SourceFile
 
 PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
 
@@ -150,16 +150,29 @@ def _discard(futures) -> None:
 
 def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config, parse: Callable[..., tuple],
               state: BuildState, advance: Callable[[], None] = lambda: None,
-              store: Callable[[str, bytes], None] | None = None) -> list[tuple]:
-    """(post or None, findings) for every source, in order; `keys` are their file keys. Cached results
-    are reused; the rest are parsed in parallel and stored in `state` (which keeps only current files).
-    With `store` (the build writes its cache) each result goes to `store(key, pickled)` instead, as it
-    arrives: pickled where it was parsed, since the state file needs those bytes anyway, and not kept."""
+              store: Callable[[str, bytes], None] | None = None,
+              early: Callable[[Any], Any] | None = None) -> tuple[list[tuple], dict[str, Any]]:
+    """(post or None, findings) for every source, in order, and what `early` gave for each post parsed
+    here (by source); `keys` are their file keys. Cached results are reused; the rest are parsed in
+    parallel and stored in `state` (which keeps only current files). With `store` (the build writes its
+    cache) each result goes to `store(key, pickled)` instead, as it arrives: pickled where it was parsed,
+    since the state file needs those bytes anyway, and not kept.
+
+    `early(post)`, if given, runs in the worker right after the parse, on the post it just made (see
+    `early_checks`): work on one post that would otherwise need a second pool of workers, and a second
+    trip of the post between processes, later in the build."""
+    def work(i: int) -> tuple:
+        result = parse(sources[i], config)
+        return result, (early(result[0]) if early is not None and result[0] is not None else None)
+
+    found: dict[str, Any] = {}
     if store is None:
         results: list[tuple | None] = [state.get("parsed", key) for key in keys]
         todo = [i for i, result in enumerate(results) if result is None]
-        for i, result in zip(todo, imap_forked(lambda i: parse(sources[i], config), todo)):
+        for i, (result, extra) in zip(todo, imap_forked(work, todo)):
             results[i] = result
+            if extra is not None:
+                found[sources[i].path] = extra
         state.parsed = {key: state.parsed.get(key) or result for key, result in zip(keys, results)}
     else:
         results = []
@@ -170,30 +183,80 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
                 store(key, blob if isinstance(blob, bytes) else dumps(result))
             results.append(result)
         todo = [i for i, result in enumerate(results) if result is None]
-        for i, blob in zip(todo, imap_forked(lambda i: dumps(parse(sources[i], config)), todo)):
+
+        def pickled(i: int) -> tuple[bytes, Any]:
+            result, extra = work(i)
+            return dumps(result), extra
+
+        for i, (blob, extra) in zip(todo, imap_forked(pickled, todo)):
             results[i] = pickle.loads(blob)
             store(keys[i], blob)
+            if extra is not None:
+                found[sources[i].path] = extra
         state.parsed = {}
     for _ in sources:
         advance()
-    return results  # type: ignore[return-value]
+    return results, found  # type: ignore[return-value]
 
 
 # -- checks ---------------------------------------------------------------------------------------------
 
-def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[str, str], site_key: str) -> list[Finding]:
+def early_checks(config: Config, config_text: str, options) -> Callable[[Post], tuple[str, list[Finding]] | None]:
+    """A function for `parse_all(early=...)`: a freshly parsed post's per-post check findings, worked out
+    in the parse worker (which holds the post already; its heap is still small, so forking it is cheap).
+
+    A post's rules see the post as `site.assemble` makes it. For a published post without internal links
+    assembly only sets its URL, from the post and site.toml alone, so the worker can make that very post
+    and run `checks.run.check_post` on it, with the settings `checks.run.prepare` gives the post (which
+    depend on site.toml and the post alone). Returns (the URL it assumed, the findings); None for a post
+    assembly may change further. `check_site` uses the findings only for a post that came out of assembly
+    with that URL and every other field the object it was parsed into (see `unchanged_but_url`)."""
+    from types import SimpleNamespace
+
+    from generator.checks.run import check_post, prepare
+    from generator.markdown import MARK_OPEN
+    from generator.model import with_fields
+    from generator.site import _published as published, post_url
+
+    def early(post: Post) -> tuple[str, list[Finding]] | None:
+        if not published(post, options) or MARK_OPEN in post.html or MARK_OPEN in post.summary_html:
+            return None
+        try:
+            live = with_fields(post, url=post_url(post, config))
+        except Exception:  # noqa: BLE001 - assembly will say what is wrong with the post
+            return None
+        one = (live,)
+        prepared = prepare(SimpleNamespace(config=config, posts=one if live.kind == "post" else (),  # type: ignore[arg-type]
+                                           pages=() if live.kind == "post" else one), config_text)
+        return live.url, (check_post(live, prepared) if prepared.runs_any(live) else [])
+
+    return early
+
+
+_FIELDS = tuple(name for name in Post.__slots__ if name != "url")
+
+
+def unchanged_but_url(post: Post, parsed: Post) -> bool:
+    """Whether `post` (from the assembled site) holds exactly the objects `parsed` holds, but for its URL."""
+    return all(getattr(post, name) is getattr(parsed, name) for name in _FIELDS)
+
+
+def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[str, str], site_key: str,
+               early: Mapping[str, list[Finding]] | None = None) -> list[Finding]:
     """The findings `checks.run.run_checks` gives (tests assert they agree), with each post's rules run
     in parallel and reused from the cache while the post, its settings and the generator are unchanged.
-    The same steps as `run_checks`: settings and suppressions, then per-post rules, then site rules."""
+    The same steps as `run_checks`: settings and suppressions, then per-post rules, then site rules.
+    `early` holds the per-post findings the parse workers already found (by source; see `early_checks`)."""
     from generator.checks.run import check_post, check_whole_site, prepare
 
+    early = early or {}
     prepared = prepare(site, config_text)
     findings = list(prepared.problems)
     entries = (*site.posts, *site.pages)
     # A post with every rule off has nothing to check: no worker is forked for it (nor for a site
     # that turns every rule off).
-    cached = {p.source: state.get("checked", post_keys[p.source]) if prepared.runs_any(p) else []
-              for p in entries}
+    cached = {p.source: early[p.source] if p.source in early else
+              state.get("checked", post_keys[p.source]) if prepared.runs_any(p) else [] for p in entries}
     todo = [p for p in entries if cached[p.source] is None]
     for post, found in zip(todo, map_forked(lambda post: check_post(post, prepared), todo)):
         cached[post.source] = found

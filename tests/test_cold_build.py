@@ -195,3 +195,44 @@ def test_with_fields_is_dataclasses_replace(make_site):
     assert with_fields(original).links is original.links
     with pytest.raises(TypeError):
         with_fields(original, nonsense=1)
+
+
+def _mixed_site(make_site) -> Path:
+    """Posts with and without internal links, a draft, a scheduled post, a page, per-post check settings
+    and suppressions: everything that decides whether a parse worker may check a post itself."""
+    body = ("## Top\n\n#### Deep\n\nClick [here](https://example.org) to read the the end.\n\n"
+            "<!-- giving-disable-next-line repeated-word -->\nThe the end, again.\n")
+    files = {f"content/posts/p{i}.md": post(f"Post {i}", f"2026-01-{i + 1:02d}",
+                                           body + (f"\nSee [the next](p{i + 1}.md).\n" if i % 3 == 0 else ""),
+                                           checks="{link-text: off}" if i % 4 == 0 else "{headings: info}",
+                                           tags="[x]")
+             for i in range(30)}
+    files["content/posts/draft.md"] = post("Draft", "2026-02-01", body, draft="true")
+    files["content/posts/later.md"] = post("Later", "2027-02-01", body)
+    files["content/posts/p30.md"] = post("Last", "2026-02-02", body + "\n<!-- giving-disable -->\n")
+    files["content/pages/about.md"] = "---\ntitle: About\nchecks: {credit: info}\n---\n" + body
+    return make_site(files)
+
+
+@pytest.mark.parametrize("drafts", [False, True])
+def test_checks_run_by_the_parse_workers_equal_run_checks(make_site, monkeypatch, drafts):
+    from generator.checks import run_checks
+    from generator.content import parse_post
+
+    root = _mixed_site(make_site)
+    options = BuildOptions(now=NOW, drafts=drafts)
+    reference = build(root, options, parse=parse_post, check=run_checks)  # the preview's way: no workers
+    checked_here: list[int] = []
+    map_forked = parallel.map_forked
+    monkeypatch.setattr(parallel, "map_forked", lambda f, items, *a, **k: checked_here.append(len(items))
+                        or map_forked(f, items, *a, **k))
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # pytest's threads: fork anyway
+    for cache in (False, True, True):
+        checked_here.clear()
+        result = build(root, options, cache=cache)
+        assert result.findings == reference.findings and dict(result.outputs) == dict(reference.outputs)
+        assert {"headings", "link-text", "repeated-word"} <= {f.rule for f in result.findings}
+        if not cache:  # only the posts with an internal link (assembly rewrites them) are checked later
+            assert checked_here == [10]
