@@ -36,6 +36,7 @@ _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _FORMATTER = HtmlFormatter(nowrap=True)
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,15 @@ def _lexer(name: str):
         return None
 
 
+def heading_slug(text: str) -> str:
+    """The base of a heading's id: python-slugify's slug, or "section". Plain ASCII words between single
+    spaces (most headings) slug to themselves lowered and joined by hyphens, without slugify's score of
+    regex passes; tests/test_markdown_fast.py holds the two equal."""
+    if _PLAIN_WORDS.fullmatch(text):
+        return text.lower().replace(" ", "-")
+    return slugify(text) or "section"
+
+
 def heading_anchor(hid: str, text: str, tag: str) -> str:
     """The end of a heading: a link to it, then the closing tag."""
     return (f' <a class="heading-anchor" href="#{escape(hid)}"><span aria-hidden="true">#</span>'
@@ -95,6 +105,8 @@ def parser() -> MarkdownIt:
 
 
 def _is_local(href: str) -> bool:
+    if href.startswith(("https://", "http://")):  # most links: a scheme, so not local (urlsplit is slow)
+        return False
     parts = urlsplit(href)
     return not parts.scheme and not parts.netloc and not href.startswith("#") and bool(parts.path)
 
@@ -188,7 +200,7 @@ def render_markdown(body: str, source: str, first_line: int = 1, fast: bool = Tr
         elif t == "heading_open":
             inline = tokens[i + 1]
             text = _plain(inline)
-            base = slugify(text) or "section"
+            base = heading_slug(text)
             count = used_ids.get(base, 0)
             used_ids[base] = count + 1
             hid = base if count == 0 else f"{base}-{count}"

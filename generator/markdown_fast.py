@@ -26,27 +26,30 @@ from collections import Counter
 from functools import lru_cache
 
 from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
-from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
-from slugify import slugify
+from markdown_it.rules_core.smartquotes import process_inlines
 
 # Imported by generator.markdown only once it is loaded itself, so these names are there.
 from generator.markdown import (_COMMENT, MARK_CLOSE, MARK_OPEN, _columns_at, _highlight, _is_local, _resolve, finish,
-                                heading_anchor)
+                                heading_anchor, heading_slug)
 from generator.model import Heading, ImageRef, Link, Passage
 
 # CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
 _TRIM = " \t\n\r\f\v"
+# White space to Python other than a space or a newline (U+3000 is the last white space in Unicode).
+_ODD_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
+_RARE_PARTS = ("+-", "..", "????", "!!!!", ",,", "--")  # RARE_RE's alternatives
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
 _BACKTICKS = re.compile(r"`+")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
-_DELIMITER_BESIDE_NON_ASCII = re.compile(r"[*_~]([^\x00-\x7f])|([^\x00-\x7f])[*_~]")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _NOTE_DEF_ANYWHERE = re.compile(r"\[\^[^\]\s]+\]:")  # in a quote or list too, where the two disagree
 # First characters of a lazy continuation line that could also start a block of its own.
 _BLOCK_STARTS = frozenset("-+*#>`~|<=_0123456789")
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
+_OPENING = {name: f"<{tag}>" for name, tag in _INLINE_TAGS.items()}
+_CLOSING = {name: f"</{tag}>" for name, tag in _INLINE_TAGS.items()}
 _ALIGN = {"left": ' style="text-align:left"', "right": ' style="text-align:right"',
           "center": ' style="text-align:center"'}
 
@@ -106,9 +109,8 @@ def render(body: str, source: str, first_line: int):
         return None
     if "`" in body and "[" in body and _unpaired_backticks(body):
         return None  # an unclosed code span after "[" can panic the Rust parser, which prints a backtrace
-    for m in _DELIMITER_BESIDE_NON_ASCII.finditer(body):
-        if unicodedata.category(m.group(1) or m.group(2))[0] == "S":
-            return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
+    if not body.isascii() and _symbol_beside_delimiter(body):
+        return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
     try:
         return _Walk(body, source, first_line).rendered(md.tree(body))
     except Exception:  # noqa: BLE001 - _Decline, or anything unforeseen in the tree: the reference renders
@@ -129,6 +131,12 @@ class _Walk:
         for line in self.lines[:-1]:
             starts.append(starts[-1] + (len(line) if self.ascii else len(line.encode())) + 1)
         self.starts = starts
+        # What the typographer could change somewhere in the body (substring tests: far quicker than the
+        # regexes, which have no literal prefix to skip ahead with).
+        self.abbr = "(" in body and SCOPED_ABBR_RE.search(body) is not None  # (c), (tm), (r)
+        self.rare = any(part in body for part in _RARE_PARTS)  # what RARE_RE matches
+        # Only spaces and newlines for white space: no line can have odd edges (see `_odd_edges`).
+        self.plain_spaces = not any(space in body for space in _ODD_SPACES)
         self.out: list[str] = []
         self.after_hidden = False  # the last thing rendered was a tight list's (hidden) paragraph
         self.toc: list[Heading] = []
@@ -424,7 +432,7 @@ class _Walk:
         self._open(f"<h{level}")
         mark = len(self.out) - 1
         text = self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw)
-        base = slugify(text) or "section"
+        base = heading_slug(text)
         count = self.used_ids.get(base, 0)
         self.used_ids[base] = count + 1
         hid = base if count == 0 else f"{base}-{count}"
@@ -462,8 +470,9 @@ class _Walk:
             kinds = {c[0] for c in ctx}
             for n in range(first + 1, last + 1):
                 out.append(self.lines[n][self._prefix(self.lines[n], ctx, kinds):])
+        plain = self.plain_spaces
         for n, text in enumerate(out):
-            if _odd_edges(text) or not text.strip():
+            if not (plain or not _odd_edges(text)) or not text.strip():
                 raise _Decline  # lines blank to Python but not to CommonMark
             if n and text.lstrip(" ").startswith("[^"):
                 raise _Decline  # a footnote definition interrupts a paragraph in markdown-it-py only
@@ -510,11 +519,13 @@ class _Walk:
             raise _Decline  # runs of three or more tildes: the strikethrough rules differ
         flat: list[_Tok] = []
         self._flat(children, 0, flat)
-        if SCOPED_ABBR_RE.search(raw):  # markdown-it-py's core rules, in its order, on the same tokens
+        # markdown-it-py's core rules, in its order, on the same tokens, where its own tests would let them
+        # run (a block's source is a part of the body's lines, so what the body lacks, no block holds).
+        if self.abbr and "(" in raw and SCOPED_ABBR_RE.search(raw):
             replace_scoped(flat)
-        if RARE_RE.search(raw):
+        if self.rare and RARE_RE.search(raw):
             replace_rare(flat)
-        if QUOTE_RE.search(raw):
+        if "'" in raw or '"' in raw:  # QUOTE_RE
             process_inlines(flat, _State)
         line = line0 + self.first_line
         visible = []
@@ -523,8 +534,10 @@ class _Walk:
         for j, tok in enumerate(flat):
             t = tok.type
             if t == "text" or t == "text_special":
-                visible.append(tok.content)
-                out.append(_escape(tok.content))
+                content = tok.content
+                visible.append(content)
+                # _escape, inlined for the commonest token
+                out.append(content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
             elif t == "softbreak":
                 visible.append("\n")
                 out.append("\n")
@@ -568,13 +581,14 @@ class _Walk:
 
     def _flat(self, children, level: int, out: list[_Tok]) -> None:
         """The inline nodes as markdown-it-py's flat token list, before its text_join."""
+        append = out.append
         for node in children:
             name = node.name
             if name == "text":
                 content = node.meta["content"]
                 if "`" in content:
                     raise _Decline  # a backtick left as text: the port misses code spans after a failed "["
-                out.append(_Tok(name, content, level))
+                append(_Tok(name, content, level))
             elif name == "softbreak" or name == "hardbreak":
                 out.append(_Tok(name, "", level))
             elif name == "code_inline":
@@ -611,11 +625,10 @@ class _Walk:
                                 f'<sup class="footnote-ref"><a href="#fn{n}" id="fnref{ref}">[{ref}]</a></sup>'))
             elif name == "footnote_ref_anchor":
                 pass  # the port's back links; giving writes markdown-it-py's in _footnotes
-            elif name in _INLINE_TAGS:
-                tag = _INLINE_TAGS[name]
-                out.append(_Tok("open", "", level, None, f"<{tag}>"))
+            elif name in _OPENING:
+                append(_Tok("open", "", level, None, _OPENING[name]))
                 self._flat(node.children, level + 1, out)
-                out.append(_Tok("close", "", level, None, f"</{tag}>"))
+                append(_Tok("close", "", level, None, _CLOSING[name]))
             else:
                 raise _Decline
 
@@ -658,6 +671,19 @@ def _unpaired_backticks(body: str) -> bool:
             fence = marker.group(1) if marker else ""
             continue
         block.append(line)
+    return False
+
+
+def _symbol_beside_delimiter(body: str) -> bool:
+    """Does a Unicode symbol (category S*) stand right beside a `*`, `_` or `~`? (Delimiters are few, and
+    `str.find` skips to each far quicker than a regex with no literal prefix scans.)"""
+    for mark in "*_~":
+        at = body.find(mark)
+        while at >= 0:
+            for c in (body[at - 1] if at else "", body[at + 1:at + 2]):
+                if c and not c.isascii() and unicodedata.category(c)[0] == "S":
+                    return True
+            at = body.find(mark, at + 1)
     return False
 
 

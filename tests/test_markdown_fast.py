@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from slugify import slugify
 
 from generator import markdown_fast
 from generator.frontmatter import split
-from generator.markdown import clean_body, render_markdown
+from generator.markdown import clean_body, heading_slug, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_SCRIPT = ROOT.parent / "shared" / "bench" / "make_corpus.py"
@@ -63,6 +64,8 @@ def test_the_sample_site_and_every_fixture_match_or_decline():
     "> a quote\n> - in a list\n>   continued\n",          # a multi-line block in a quote and a list
     "| a | b |\n|---|---|\n| x \\| y | z |\n",            # an escaped pipe in a table
     "Lines with\n\ta tab in front\n",
+    "Costs *€5* now\n",                                  # a symbol beside *: punctuation to CommonMark 0.31
+    "Lines with\n\u2003an em space in front\n",
 ])
 def test_declines_what_it_cannot_match(body):
     assert markdown_fast.render(body, "p.md", 1) is None
@@ -144,7 +147,7 @@ _soup = st.lists(st.sampled_from([
     "a", "b", " ", "  ", "\t", "\n", "\n\n", "*", "**", "_", "`", "``", "[", "]", "(", ")", "![", "](", "<", ">",
     "> ", "- ", "1. ", "# ", "## ", "=", "---", "|", "\\", "'", "\"", "&amp;", "&#35;", "[x]: /u", "[x]", "~~",
     "    ", "<span>", "</span>", "<!-- c -->", "<div>", "é", "\u00a0", "日", "http://x.org", "<http://x.org>",
-    "a.md", "...", "--", "(c)", "```", "~~~", "py\n", "[^1]", "[^1]: ", "[^n]", "[^n]: ", "^["]),
+    "a.md", "...", "--", "(c)", "```", "~~~", "py\n", "[^1]", "[^1]: ", "[^n]", "[^n]: ", "^[", "€", "\u2003"]),
     max_size=60).map("".join)
 
 
@@ -153,6 +156,18 @@ _soup = st.lists(st.sampled_from([
 def test_markdown_soup_matches_or_declines(body):
     reference, fast = both(body)
     assert fast is None or fast == reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09 -'?.é_")), max_size=30))
+def test_a_heading_slug_is_python_slugify_s(text):
+    assert heading_slug(text) == (slugify(text) or "section")
+
+
+def test_the_odd_white_space_list_is_all_of_unicode_but_space_and_newline():
+    # The fast path skips its per-line edge test when the body holds none of these.
+    everything = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(markdown_fast._ODD_SPACES) == everything - {" ", "\n"}
 
 
 def test_an_unclosed_code_span_after_a_bracket_declines_without_a_rust_backtrace(capfd):
