@@ -143,8 +143,10 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
             writer.write(lambda fh: write_state_head(state, fh))
             store = lambda key, blob: writer.write(lambda fh: write_record(fh, "parsed", key, blob))  # noqa: E731
         # Each parse worker also runs the per-post checks on the posts it parsed (see `early_checks`).
+        # Posts it judged come back without their passages when nothing after the checks reads them.
         results, early = parse_all(markdown, file_keys, config, parse_post, state, progress.advance, store,
-                                   early_checks(config, config_text, options))
+                                   early_checks(config, config_text, options),
+                                   light=not site_needed and not stats_in_templates)
     else:
         parse = parse or parse_post
         results = [parse(source, config) for source in markdown]
@@ -251,6 +253,8 @@ def _lighter(site):
     light: dict[int, object] = {}
 
     def strip(post):
+        if not post.passages:  # the parse workers sent it without them
+            return post
         if id(post) not in light:
             light[id(post)] = replace(post, passages=())
         return light[id(post)]

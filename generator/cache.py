@@ -28,9 +28,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Iterable
 
-from generator import model
+from generator import errors, model
 
-FORMAT = 3  # bump when the shape of the state changes
+FORMAT = 4  # bump when the shape of the state changes
 MAGIC = b"giving-build-state\n"
 STATE_FILE = "build/state-{site}.pickle"
 OUTPUTS_FILE = "build/outputs-{site}.pickle"
@@ -61,12 +61,40 @@ def _register(cls: type) -> None:
 
 
 copyreg.pickle(MappingProxyType, lambda proxy: (_proxy, (dict(proxy),)))
-for _cls in (model.Post, model.Passage, model.Heading, model.Link, model.ImageRef, model.OgImage):
+for _cls in (model.Post, model.Passage, model.Heading, model.Link, model.ImageRef, model.OgImage,
+             errors.Location, errors.Finding):
     _register(_cls)
+
+
+def register(cls: type) -> None:
+    """Pickle the frozen dataclass `cls` by its fields, as the classes above (`checks.registry.CheckFinding`
+    is registered by `parallel.early_checks`, which imports the checks: this module does not)."""
+    if cls not in copyreg.dispatch_table:
+        _register(cls)
 
 
 def dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def pack_parsed(result: tuple) -> bytes:
+    """A parse result `(post or None, findings)` as the bytes the state keeps: two pickles one after the
+    other, the post without its passages (with the findings), then the passages. The passages (prose
+    for the checks, about half of a post) are read only by those who need them (`unpack_parsed`)."""
+    post, problems = result
+    if post is None:
+        return dumps(result) + dumps(())
+    return dumps((model.with_fields(post, passages=()), problems)) + dumps(post.passages)
+
+
+def unpack_parsed(blob: bytes, light: bool = False) -> tuple:
+    """The parse result `pack_parsed` made, whole; or, `light`, with the post's passages left out."""
+    if light:
+        return pickle.loads(blob)  # the first pickle; the bytes after it are ignored
+    stream = io.BytesIO(blob)
+    post, problems = pickle.load(stream)
+    passages = pickle.load(stream)
+    return (model.with_fields(post, passages=passages) if post is not None else None), problems
 
 
 # -- keys --------------------------------------------------------------------------------------------------
@@ -140,7 +168,7 @@ class BuildState:
             return None
         if isinstance(value, bytes):  # read from the state file: unpickled only now that it is used
             try:
-                value = pickle.loads(value)
+                value = unpack_parsed(value) if table == "parsed" else pickle.loads(value)
             except Exception:  # noqa: BLE001 - a damaged entry is a miss
                 getattr(self, table).pop(key, None)
                 return None
@@ -232,7 +260,9 @@ def write_record(fh: BinaryIO, table: str, key: str, value: bytes) -> None:
 def _write_tables(state: BuildState, fh: BinaryIO, tables: Iterable[str]) -> None:
     for table in tables:
         for key, value in getattr(state, table).items():
-            pickle.dump((table, key, value if isinstance(value, bytes) else dumps(value)), fh,
+            if not isinstance(value, bytes):
+                value = pack_parsed(value) if table == "parsed" else dumps(value)
+            pickle.dump((table, key, value), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -16,10 +16,10 @@ import tempfile
 import threading
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from generator.cache import BuildState, dumps
+from generator.cache import BuildState, pack_parsed, unpack_parsed
 from generator.config import Config
 from generator.errors import Finding
-from generator.model import Post, Site, SourceFile
+from generator.model import Post, Site, SourceFile, with_fields
 
 PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
 
@@ -151,7 +151,7 @@ def _discard(futures) -> None:
 def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config, parse: Callable[..., tuple],
               state: BuildState, advance: Callable[[], None] = lambda: None,
               store: Callable[[str, bytes], None] | None = None,
-              early: Callable[[Any], Any] | None = None) -> tuple[list[tuple], dict[str, Any]]:
+              early: Callable[[Any], Any] | None = None, light: bool = False) -> tuple[list[tuple], dict[str, Any]]:
     """(post or None, findings) for every source, in order, and what `early` gave for each post parsed
     here (by source); `keys` are their file keys. Cached results are reused; the rest are parsed in
     parallel and stored in `state` (which keeps only current files). With `store` (the build writes its
@@ -160,7 +160,8 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
 
     `early(post)`, if given, runs in the worker right after the parse, on the post it just made (see
     `early_checks`): work on one post that would otherwise need a second pool of workers, and a second
-    trip of the post between processes, later in the build."""
+    trip of the post between processes, later in the build. With `light`, a post `early` judged comes
+    back without its passages, which only the checks read (see `cache.pack_parsed`)."""
     def work(i: int) -> tuple:
         result = parse(sources[i], config)
         return result, (early(result[0]) if early is not None and result[0] is not None else None)
@@ -169,7 +170,14 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     if store is None:
         results: list[tuple | None] = [state.get("parsed", key) for key in keys]
         todo = [i for i, result in enumerate(results) if result is None]
-        for i, (result, extra) in zip(todo, imap_forked(work, todo)):
+
+        def plain(i: int) -> tuple:
+            (post, problems), extra = work(i)
+            if light and extra is not None:
+                post = with_fields(post, passages=())
+            return (post, problems), extra
+
+        for i, (result, extra) in zip(todo, imap_forked(plain, todo)):
             results[i] = result
             if extra is not None:
                 found[sources[i].path] = extra
@@ -180,16 +188,16 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
             result = state.get("parsed", key)
             if result is not None:  # a hit: stored as read from the last state, and let go of here
                 blob = state.parsed.pop(key, None)
-                store(key, blob if isinstance(blob, bytes) else dumps(result))
+                store(key, blob if isinstance(blob, bytes) else pack_parsed(result))
             results.append(result)
         todo = [i for i, result in enumerate(results) if result is None]
 
         def pickled(i: int) -> tuple[bytes, Any]:
             result, extra = work(i)
-            return dumps(result), extra
+            return pack_parsed(result), extra
 
         for i, (blob, extra) in zip(todo, imap_forked(pickled, todo)):
-            results[i] = pickle.loads(blob)
+            results[i] = unpack_parsed(blob, light and extra is not None)
             store(keys[i], blob)
             if extra is not None:
                 found[sources[i].path] = extra
@@ -213,10 +221,14 @@ def early_checks(config: Config, config_text: str, options) -> Callable[[Post], 
     with that URL and every other field the object it was parsed into (see `unchanged_but_url`)."""
     from types import SimpleNamespace
 
+    from generator.cache import register
+    from generator.checks.registry import CheckFinding
     from generator.checks.run import check_post, prepare
     from generator.markdown import MARK_OPEN
     from generator.model import with_fields
     from generator.site import _published as published, post_url
+
+    register(CheckFinding)  # its findings travel back by their fields, not dataclasses' slow generic way
 
     def early(post: Post) -> tuple[str, list[Finding]] | None:
         if not published(post, options) or MARK_OPEN in post.html or MARK_OPEN in post.summary_html:

@@ -269,3 +269,19 @@ def test_a_replaced_card_font_is_a_change(make_site):
     second = incremental(root)
     assert second == clean(root)
     assert second[0] != first[0]  # the card is drawn with the new font
+
+
+def test_a_parsed_record_keeps_the_passages_apart(site):
+    from generator.content import parse_post
+    from generator.build import load_config
+    from generator.model import SourceFile
+
+    config, _ = load_config(site)
+    result = parse_post(SourceFile("content/posts/b.md", (site / "content/posts/b.md").read_bytes()), config)
+    assert result[0].passages
+    blob = cache.pack_parsed(result)
+    assert cache.unpack_parsed(blob) == result
+    light, problems = cache.unpack_parsed(blob, light=True)
+    assert light.passages == () and light.html == result[0].html and problems == result[1]
+    state = cache.BuildState("code", parsed={"whole": blob, "cut": blob[: len(blob) - 5]})
+    assert state.get("parsed", "whole") == result and state.get("parsed", "cut") is None
