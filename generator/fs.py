@@ -155,7 +155,10 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
     """Fill a fresh folder and swap it in for `out` with two renames."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
+        flags = _spread_hint(str(staging))
         _write_files(str(staging), list(outputs.items()))
+        if flags is not None:
+            _set_flags(str(staging), flags)  # the folder goes in with the flags it was made with
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
         os.chmod(staging, 0o755)
         old = None
@@ -169,6 +172,52 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return len(outputs)
+
+
+_GETFLAGS, _SETFLAGS, _TOPDIR = 0x80086601, 0x40086602, 0x00020000  # linux/fs.h: FS_IOC_*FLAGS, FS_TOPDIR_FL
+
+
+def _spread_hint(folder: str) -> int | None:
+    """Mark a fresh staging folder as a top of a directory hierarchy for ext4's Orlov allocator (the
+    `chattr +T` flag), so the folders made in it go to block groups of their own, and return the flags
+    it had (None where the file system knows no such flag: then nothing changed).
+
+    Without it they go to the group of the site folder, where the output folder just deleted (a
+    `rm -rf public` before a build, or our own old output) left thousands of free inodes that ext4,
+    without a journal, skips one by one for a few minutes after the deletion: creating the 1,144 files
+    and 1,137 folders of a 1,000-post site took 1.9-2.2 s of kernel time there, 0.25 s with the hint.
+    Only where new inodes come from changes; the flag is taken off again before the folder is renamed."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import fcntl
+        import struct
+
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            flags = struct.unpack("l", fcntl.ioctl(fd, _GETFLAGS, struct.pack("l", 0)))[0]
+            fcntl.ioctl(fd, _SETFLAGS, struct.pack("l", flags | _TOPDIR))
+        finally:
+            os.close(fd)
+        return flags
+    except (OSError, ImportError):  # not ext2/3/4 (EOPNOTSUPP, ENOTTY), or not allowed: no hint
+        return None
+
+
+def _set_flags(folder: str, flags: int) -> None:
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.ioctl(fd, _SETFLAGS, struct.pack("l", flags))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 WRITERS = 4  # threads that write output files; the time goes to the kernel (mkdir, create, copy), GIL released

@@ -236,3 +236,31 @@ def test_checks_run_by_the_parse_workers_equal_run_checks(make_site, monkeypatch
         assert {"headings", "link-text", "repeated-word"} <= {f.rule for f in result.findings}
         if not cache:  # only the posts with an internal link (assembly rewrites them) are checked later
             assert checked_here == [10]
+
+
+def _flags(folder: Path) -> int | None:
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return struct.unpack("l", fcntl.ioctl(fd, fs._GETFLAGS, struct.pack("l", 0)))[0]
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+
+
+def test_the_allocation_hint_is_gone_from_the_written_folder(tmp_path, monkeypatch):
+    hinted: list[int | None] = []
+    spread = fs._spread_hint
+    monkeypatch.setattr(fs, "_spread_hint", lambda folder: hinted.append(spread(folder)) or hinted[-1])
+    outputs = {f"{n}/post-{n}/index.html": f"<p>{n}</p>".encode() for n in range(200)}
+    out = tmp_path / "public"
+    write_output(out, outputs, tmp_path)
+    assert hinted and {p: out.joinpath(p).read_bytes() for p in outputs} == outputs
+    (tmp_path / "plain").mkdir()
+    assert _flags(out) == _flags(tmp_path / "plain")  # the folder goes in as a plain mkdir would make it
+    if hinted[0] is None:
+        pytest.skip("this file system takes no allocation hint")
