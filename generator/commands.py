@@ -92,29 +92,33 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
         click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
         sys.exit(1)
+    stamp = finish_base = None
+    if snapshot is not None and not info.get("questions", True) and "chain" in info and result.site is not None:
+        import secrets
+
+        from generator.patch import save_base_beside
+
+        # The site for the next patched build is saved by a forked child while the output is written.
+        stamp = secrets.token_hex(8)
+        finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
     try:
         write_output(out, result.outputs, site_root)
     except GivingError as exc:
+        if finish_base:
+            finish_base(False)
         echo_findings(exc.findings)
         sys.exit(1)
     elapsed = time.perf_counter() - started
     pages = sum(1 for p in result.outputs if p.endswith(".html"))
     files = len(result.outputs)
     if snapshot is not None:
-        import secrets
-
-        from generator.patch import save_base
-
         due = info.get("due")
-        patchable = not info.get("questions", True) and "chain" in info and result.site is not None
-        stamp = secrets.token_hex(8) if patchable else None
         recorded = manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
                                    [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
                                    info.get("questions", True), tuple(info.get("fonts", ())), stamp)
-        site = result.site
         result = None  # the outputs are written: let them go before the site is saved (peak memory)
-        if recorded and stamp:
-            save_base(site_root, site, findings, info["chain"], stamp)
+        if finish_base:
+            finish_base(bool(recorded))
     click.echo(f"Built {pages} pages ({files} files) into {out} in {elapsed:.2f} s; "
                f"{_counts(findings)}.")
 

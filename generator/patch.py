@@ -28,6 +28,7 @@ import os
 import pickle
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -120,6 +121,48 @@ def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
         if enabled:
             gc.enable()
     return True
+
+
+def save_base_beside(site_root: Path, site, findings, chain, stamp: str) -> Callable[[bool], bool]:
+    """`save_base` started now in a forked child, so that the ~0.1 s (1,000 posts) to ~0.4 s (4,000) of
+    pickling the site runs on another core while this process writes the output folder (kernel time,
+    mostly). Returns `finish(keep)`, which waits for the child and says whether the site was saved;
+    `keep=False` (no manifest was recorded) removes what it saved. Where forking is unsafe (other threads
+    running) or impossible, `finish` saves the site there and then instead, only if `keep`."""
+    import threading
+
+    def inline(keep: bool) -> bool:
+        return keep and save_base(site_root, site, findings, chain, stamp)
+
+    if threading.active_count() > 1 or not hasattr(os, "fork"):
+        return inline
+    try:
+        pid = os.fork()
+    except OSError:
+        return inline
+    if pid == 0:  # the child: save, and leave without running anything of the parent's (no atexit, no flush)
+        code = 1
+        try:
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; the save is atomic anyway
+            code = 0 if save_base(site_root, site, findings, chain, stamp) else 1
+        finally:
+            os._exit(code)
+
+    def finish(keep: bool) -> bool:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:  # pragma: no cover - retried by Python itself since 3.5
+                continue
+        saved = os.waitstatus_to_exitcode(status) == 0
+        if saved and not keep:
+            _remove(_paths(site_root)[0])
+        return saved and keep
+
+    return finish
 
 
 def _signature(post) -> str:

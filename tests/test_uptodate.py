@@ -445,3 +445,35 @@ def test_bytecode_written_into_the_package_is_not_a_change(tmp_path):
     assert uptodate.same(before)
     (package / "themes" / "new.css").write_text("", "utf-8")
     assert not uptodate.same(before)
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_the_site_saved_for_patching_by_a_forked_child_is_used(make_site, monkeypatch, forked):
+    import threading
+
+    from generator import patch
+
+    if forked:  # pytest may run threads of its own; the CLI forks only when it runs none
+        monkeypatch.setattr(threading, "active_count", lambda: 1)
+    started = []
+    beside = patch.save_base_beside
+    monkeypatch.setattr(patch, "save_base_beside", lambda *a: started.append(threading.active_count()) or beside(*a))
+    root = make_site({f"content/posts/p{i}.md": post(f"P{i}", f"2026-01-{i + 1:02d}", f"Essay {i} for you.\n")
+                      for i in range(5)})
+    assert cli_build(root).exit_code == 0 and started
+    target = root / "content/posts/p2.md"
+    target.write_text(target.read_text("utf-8") + "\nOne more line for you.\n", "utf-8")
+    assert cli_build(root).exit_code == 0 and patch.why == "", patch.why
+    assert files_in(root / "public") == clean_outputs(root)
+
+
+def test_a_saved_site_is_removed_when_no_manifest_is_recorded(make_site, monkeypatch):
+    import threading
+
+    from generator import manifest, patch
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(manifest, "record", lambda *a, **k: False)
+    root = make_site({"content/posts/a.md": post("A")})
+    assert cli_build(root).exit_code == 0
+    assert not Path(patch._paths(root)[0]).exists()
