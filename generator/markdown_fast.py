@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
 from functools import lru_cache
 
 from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
@@ -42,7 +41,17 @@ _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_l
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
 _BACKTICKS = re.compile(r"`+")
-_FENCE = re.compile(r" {0,3}(```|~~~)")
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+_FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+# A line that may start a raw HTML block or a link reference definition, in which a line that looks like
+# a fence is none; the first kinds of HTML block may run past blank lines.
+_HTML_OR_DEFINITION = re.compile(r" {0,3}(<|\[[^\]]*\]:)")
+# The HTML blocks that a blank line does not end (CommonMark's kinds 1 to 5); see `_html_end`.
+_LONG_HTML = re.compile(r"( {0,3})<(\?|!--|!\[CDATA\[|![A-Za-z]|(script|pre|style|textarea)(?=\s|>|$))",
+                        re.IGNORECASE)
+# A table's delimiter row, or what may be one: without one in the body, "|" ends no code span.
+_DELIMITER_ROW = re.compile(r"^[ >|:-]*-[ >|:-]*$", re.MULTILINE)
+_MAY_HIDE = re.compile(r"<[A-Za-z/!?]")  # where raw HTML or an autolink may start
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _NOTE_DEF_ANYWHERE = re.compile(r"\[\^[^\]\s]+\]:")  # in a quote or list too, where the two disagree
 # First characters of a lazy continuation line that could also start a block of its own.
@@ -107,7 +116,7 @@ def render(body: str, source: str, first_line: int):
         return None
     if "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
         return None
-    if "`" in body and "[" in body and _unpaired_backticks(body):
+    if "`" in body and "[" in body and _unclosed_code_after_bracket(body):
         return None  # an unclosed code span after "[" can panic the Rust parser, which prints a backtrace
     if not body.isascii() and _symbol_beside_delimiter(body):
         return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
@@ -652,25 +661,106 @@ class _Walk:
             raise _Decline from None
 
 
-def _unpaired_backticks(body: str) -> bool:
-    """A block outside fenced code holding "[" and a backtick run of some length an odd number of times
-    (one left unclosed)."""
+def _unclosed_code_after_bracket(body: str) -> bool:
+    """Could a backtick run after a "[" find no closing run in its block? Then markdown-it-pyrs 0.4 can
+    panic: its code span scanner marks the block as scanned and a second look at a run (when a link label
+    is scanned, then the text again) indexes past its cache, and the panic prints a Rust backtrace into the
+    author's build before giving falls back. So this errs on the safe side. Runs are paired line by line
+    as the scanner pairs them (each with the next run of its length); a "|" (a table cell's end) stops a
+    pair. A run left unpaired, a backslash before a backtick, or a backtick that raw HTML or an autolink
+    may hide makes the rest of the paragraph uncertain: any "[" before a backtick there is unsafe. Fenced
+    code is skipped, except where raw HTML or a link definition may hold a line that only looks like a
+    fence."""
+    first = body.find("[")
+    if first < 0 or "`" not in body[first:]:
+        return False
+    fences = True  # fence-like lines are fences (till one may be a line of HTML instead)
     fence = ""
-    block: list[str] = []
-    for line in (*body.split("\n"), ""):
+    long_html = ""  # the end marker of the HTML block (comment, <pre>, ...) the line is in
+    html = False  # in what may be an HTML block or a link definition, which a blank line ends
+    tables = bool(_DELIMITER_ROW.search(body)) and "|" in body
+    bracket = False  # a "[" came earlier in the body
+    uncertain = False  # the pairing of this paragraph's runs may be off
+    for line in body.split("\n"):
         if fence:
-            if line.lstrip(" ").startswith(fence):
+            close = _FENCE_CLOSE.fullmatch(line)
+            if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence):
                 fence = ""
             continue
-        marker = _FENCE.match(line)
-        if marker or not line.strip():
-            text = "\n".join(block)
-            block = []
-            if "`" in text and "[" in text and any(n % 2 for n in Counter(map(len, _BACKTICKS.findall(text))).values()):
-                return True
-            fence = marker.group(1) if marker else ""
+        if long_html:
+            if long_html in line.lower():
+                long_html = ""
             continue
-        block.append(line)
+        text = line.lstrip(" ")
+        if not text.strip(" \t"):  # blank to CommonMark (a no-break space is not)
+            uncertain = html = False  # a blank line ends a paragraph, and code spans with it
+            continue
+        head = text[0] if len(line) - len(text) < 4 else ""  # what a block that can start here starts with
+        if fences and head in ("<", "[") and _HTML_OR_DEFINITION.match(line):
+            long = _LONG_HTML.match(line)
+            end = _html_end(long.group(2)) if long else ""
+            if not long:
+                html = True
+            elif end in line[long.end():].lower():
+                pass  # a comment or the like that ends on its line: so does its block
+            elif not long.group(1):
+                # At the line's start it cannot be in a list or a quote: its block runs to the end marker.
+                long_html = end
+                continue
+            else:  # may be in a list item, which can end before the end marker does
+                fences = False
+        if fences and head in ("`", "~"):
+            opening = _FENCE_OPEN.match(line)
+            if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
+                if html:  # a fence, or a line of HTML: from here on, which lines are code is unclear
+                    fences = False
+                else:
+                    fence = opening.group(1)
+                    continue
+        if "`" in line:
+            if "\\`" in line or _hides_backticks(line):
+                uncertain = True
+            else:
+                offset = 0
+                for segment in line.split("|") if tables else (line,):
+                    runs = [(m.start() + offset, len(m.group())) for m in _BACKTICKS.finditer(segment)]
+                    offset += len(segment) + 1
+                    lengths = [n for _, n in runs]
+                    k = 0
+                    while k < len(runs):
+                        try:
+                            k = lengths.index(lengths[k], k + 1) + 1
+                        except ValueError:
+                            if bracket or "[" in line[:runs[k][0]]:
+                                return True
+                            uncertain = True
+                            k += 1
+            if uncertain and (bracket or "[" in line):
+                return True
+        bracket = bracket or "[" in line
+    return False
+
+
+def _html_end(kind: str) -> str:
+    """The end marker of a long HTML block that starts with "<" + `kind`."""
+    kind = kind.lower()
+    if kind == "?":
+        return "?>"
+    if kind == "!--":
+        return "-->"
+    if kind == "![cdata[":
+        return "]]>"
+    if kind[0] == "!":
+        return ">"
+    return f"</{kind}>"
+
+
+def _hides_backticks(line: str) -> bool:
+    """May raw HTML or an autolink on this line hold a backtick (one not open and closed on the line may)?"""
+    for m in _MAY_HIDE.finditer(line):
+        end = line.find(">", m.start())
+        if end < 0 or "`" in line[m.start():end]:
+            return True
     return False
 
 
