@@ -8,11 +8,13 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import chain, filterfalse
+from itertools import chain, filterfalse, repeat
+from operator import add
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from generator.checks.prose import _LETTERS, WORD, Prose, analyse, position, sentences, token_syllables
+from generator.checks.prose import (_ABBREVIATIONS, _BOUNDARY, _LETTERS, WORD, Prose, analyse, position, sentences,
+                                    token_syllables)
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Passage, Post
@@ -58,16 +60,58 @@ def ease(prose: Prose, language: str = "en") -> Ease | None:
 _EASES: dict[tuple[int, str], tuple[Prose, Ease | None]] = {}
 
 
-def _judged(prose: Prose) -> list[tuple[Passage, list[str], list[str]]]:
-    """(passage, its lowered words, its rough sentence pieces) of each paragraph the rule judges (the
-    author's prose: no blockquotes, no tables), worked out once per post for the rule and `ease`.
-    Lowering changes no white space, so the words are those of `passage.text.split()`."""
+def _judged(prose: Prose) -> list[tuple[Passage, list[str]]]:
+    """(passage, its lowered words) of each paragraph the rule judges (the author's prose: no
+    blockquotes, no tables), worked out once per post for the rule and `ease`. Lowering changes no
+    white space, so the words are those of `passage.text.split()`."""
     judged = prose.memo.get("readability")
     if judged is None:
         judged = prose.memo["readability"] = [
-            (p, p.text.lower().split(), _ROUGH_END.split(p.text))
-            for p in (b.passage for b in prose.blocks) if not p.quoted and p.kind in _PROSE_KINDS]
+            (p, p.text.lower().split()) for p in (b.passage for b in prose.blocks)
+            if not p.quoted and p.kind in _PROSE_KINDS]
     return judged
+
+
+def _rough(prose: Prose) -> tuple[list[int], list[bool]]:
+    """For each judged paragraph: how many rough sentence ends `_ROUGH_END` finds in it, and whether
+    the last one ends the text (`_ROUGH_END.split` then leaves an empty last piece)."""
+    rough = prose.memo.get("rough")
+    if rough is None:
+        rough = prose.memo["rough"] = _rough_ends([p.text for p, _ in _judged(prose)])
+    return rough
+
+
+# The paragraphs in UTF-8, each mark that may end a sentence made ".", each closing mark dropped,
+# each white space a space. A rough end is a run of those marks, closing marks, then white space or
+# the end: here, a "." followed by a space or the end (the last mark of a run). bytes.translate and
+# count run in C over the whole post; UTF-8 cannot match a character's bytes inside another's.
+_WHITE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace
+_ROUGH_BYTES = bytes.maketrans(b".!?" + "".join(c for c in _WHITE if c.isascii()).encode(),
+                               b"..." + b" " * sum(c.isascii() for c in _WHITE))
+_ROUGH_DROP = b"\"')]"
+_MARKS, _CLOSERS = tuple(".!?…"), "\"”’')]"
+_ROUGH_WIDE = tuple((c.encode(), b"." if c == "…" else b"" if c in "”’" else b" ")
+                    for c in ("…", "”", "’", *(c for c in _WHITE if not c.isascii())))
+
+
+def _rough_ends(texts: list[str]) -> tuple[list[int], list[bool]]:
+    joined = "\x00".join(texts)
+    try:
+        data = joined.encode()
+    except UnicodeEncodeError:  # a lone surrogate: the regex reads it
+        data = None
+    if data is None or joined.count("\x00") != len(texts) - 1:
+        pieces = list(map(_ROUGH_END.split, texts))
+        return [len(p) - 1 for p in pieces], [len(p) > 1 and not p[-1] for p in pieces]
+    if not data.isascii():
+        for wide, narrow in _ROUGH_WIDE:
+            if wide in data:
+                data = data.replace(wide, narrow)
+    marks = data.translate(_ROUGH_BYTES, _ROUGH_DROP).split(b"\x00")
+    ends = list(map(add, map(bytes.count, marks, repeat(b". ")), map(bytes.endswith, marks, repeat(b"."))))
+    # The last rough end ends the text when, white space and then closing marks stripped, it ends with
+    # a mark (closing marks after white space are a piece of their own).
+    return ends, list(map(str.endswith, map(str.rstrip, map(str.rstrip, texts), repeat(_CLOSERS)), repeat(_MARKS)))
 
 
 def _ease(prose: Prose, language: str) -> Ease | None:
@@ -85,27 +129,37 @@ def _ease(prose: Prose, language: str) -> Ease | None:
 
 
 def _ease_of_paragraphs(prose: Prose, language: str) -> Ease | None:
-    """`_ease`, from each paragraph's words and pieces (which the rule needs anyway) instead of reading
-    the joined text again. When every paragraph's text is stripped, non-empty and free of NUL, the
-    joined text's words are the paragraphs' words, but for the last and first word beside each joint,
-    which NUL glues into one; and its rough sentence ends are the paragraphs', but for a paragraph's
-    own last one at its very end (followed by NUL, not the end or white space). Otherwise: `_ease`."""
+    """`_ease`, from each paragraph's words and rough ends (which the rule needs anyway) instead of
+    reading the joined text again. When every paragraph's text is stripped, non-empty and free of NUL,
+    the joined text's words are the paragraphs' words, but for the last and first word beside each
+    joint, which NUL glues into one; and its rough sentence ends are the paragraphs', but for a
+    paragraph's own last one at its very end (followed by NUL, not the end or white space). Otherwise:
+    `_ease`."""
     judged = _judged(prose)
     if not judged or not all(tokens and len(p.text) == len(p.text.strip()) and "\x00" not in p.text
-                             for p, tokens, _ in judged):
+                             for p, tokens in judged):
         return _ease(prose, language)
-    table = _filled(language, lambda: chain.from_iterable(tokens for _, tokens, _ in judged))
-    per_paragraph = [sum(map(table.__getitem__, tokens)) for _, tokens, _ in judged]
-    prose.memo[("syllables", language)] = per_paragraph  # for the hardest paragraph
-    n_words = sum(len(tokens) for _, tokens, _ in judged) - (len(judged) - 1)
+    per_paragraph = _syllables_per_paragraph(prose, language)
+    n_words = sum(len(tokens) for _, tokens in judged) - (len(judged) - 1)
     # A token's syllables are its letter runs' (one when it has none); NUL is no letter, so a glued
     # token's are the two words' together, less one when either of them has no letter.
     bare = _BARE.get(language, ())
     n_syllables = sum(per_paragraph) - sum(a[-1] in bare or b[0] in bare
-                                           for (_, a, _), (_, b, _) in zip(judged, judged[1:]))
-    ends = sum(len(pieces) - 1 for _, _, pieces in judged)
-    ends -= sum(1 for _, _, pieces in judged[:-1] if len(pieces) > 1 and not pieces[-1])
+                                           for (_, a), (_, b) in zip(judged, judged[1:]))
+    ends, last_empty = _rough(prose)
+    ends = sum(ends) - sum(last_empty[:-1])
     return Ease(max(ends, len(judged)), n_words, n_syllables)
+
+
+def _syllables_per_paragraph(prose: Prose, language: str) -> list[int]:
+    """The syllables of each judged paragraph's words, from the table (filled with any new word)."""
+    key = ("syllables", language)
+    per_paragraph = prose.memo.get(key)
+    if per_paragraph is None:
+        judged = _judged(prose)
+        table = _filled(language, lambda: chain.from_iterable(tokens for _, tokens in judged))
+        per_paragraph = prose.memo[key] = [sum(map(table.__getitem__, tokens)) for _, tokens in judged]
+    return per_paragraph
 
 
 def _filled(language: str, tokens: Callable[[], Iterable[str]]) -> dict[str, int]:
@@ -117,12 +171,17 @@ def _filled(language: str, tokens: Callable[[], Iterable[str]]) -> dict[str, int
         _KNOWN[language] = (table, known)
     if not known.issuperset(tokens()):  # in C; usually every token is known
         new = set(filterfalse(table.__contains__, tokens()))  # only new tokens are hyphenated
-        for token in new:
-            table[token] = token_syllables(token, language)
-            if not _LETTERS.search(token.lower()):
-                _BARE.setdefault(language, set()).add(token)
+        _learn(table, language, new)
         known.update(new)
     return table
+
+
+def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
+    """Add `tokens` (some new to `table`) with their syllables."""
+    for token in set(tokens):
+        table[token] = token_syllables(token, language)
+        if not _LETTERS.search(token.lower()):
+            _BARE.setdefault(language, set()).add(token)
 
 
 _BARE: dict[str, set[str]] = {}  # tokens of each table that hold no letter ("1,000", "—"): one syllable each
@@ -147,7 +206,7 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     max_sentence = settings.readability_sentence_words
     max_paragraph = settings.readability_paragraph_words
-    for p, tokens, pieces in _judged(prose):
+    for p, tokens in _judged(prose):
         # Lengths count words as readers see them, separated by spaces (fast: no regex per sentence).
         words = len(tokens)
         if max_paragraph and words > max_paragraph:
@@ -158,8 +217,10 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
             continue
         if words <= max_sentence:
             continue
-        if max(map(len, map(str.split, pieces))) <= max_sentence // 2:
+        if max(map(len, map(str.split, _ROUGH_END.split(p.text)))) <= max_sentence // 2:
             continue  # no sentence here can be longer than the limit
+        if _sentences_fit(p.text, max_sentence):
+            continue
         text = p.text
         # When every gap between words is one space or line break, a sentence's words (it starts and
         # ends at a word) are its gaps plus one: counted in C, without splitting it.
@@ -199,20 +260,44 @@ def _hardest_paragraph(prose: Prose, language: str):
     """(passage, ease) of the author's paragraph with the lowest reading ease, from the syllable table
     `ease` just filled (so no word is hyphenated twice); None when no paragraph is long enough."""
     judged = _judged(prose)
-    per_paragraph = prose.memo.get(("syllables", language))
-    if per_paragraph is None:  # `ease` read the joined text: count each paragraph's words here
-        # The two words beside a paragraph joint in `ease`'s text (joined there into one token) are
-        # counted too, so the score never depends on which posts came before.
-        long = [tokens for _, tokens, _ in judged if len(tokens) >= _MIN_PARAGRAPH]
-        table = _filled(language, lambda: chain.from_iterable(long))
-        per_paragraph = [sum(map(table.__getitem__, tokens)) if len(tokens) >= _MIN_PARAGRAPH else 0
-                         for _, tokens, _ in judged]
+    # The two words beside a paragraph joint in `ease`'s text (joined there into one token) are
+    # counted as every other word, so the score never depends on which posts came before.
+    per_paragraph = _syllables_per_paragraph(prose, language)
     worst = None
-    for (p, tokens, pieces), syllables in zip(judged, per_paragraph):
-        if len(tokens) < _MIN_PARAGRAPH:
+    for (p, tokens), ends, syllables in zip(judged, _rough(prose)[0], per_paragraph):
+        words = len(tokens)
+        if words < _MIN_PARAGRAPH:
             continue
-        n_sentences = max(len(pieces) - 1, 1)  # the pattern has no groups: one piece more than matches
-        score = Ease(n_sentences, len(tokens), syllables).reading_ease
+        # Ease(max(ends, 1), words, syllables).reading_ease, the same operations in the same order.
+        score = 206.835 - 1.015 * words / max(ends, 1) - 84.6 * syllables / words
         if worst is None or score < worst[1]:
             worst = (p, score)
     return worst
+
+
+# A "." ending a sentence that `sentences` might take for an abbreviation or initial: the word before
+# it (within its 24-character window, quote marks and brackets stripped, in any case) is a known
+# abbreviation, one letter, or like "U.S". Matched on the reversed text, so the pattern starts with
+# the literal "." (scanned for in C). It finds more than `sentences` rejects, never less: the word
+# right before the mark, after a space, quote mark or the start; any initialism's last "x.y"; any "."
+# after white space (the word before it is then further back); a window cut short by 17 or more
+# quote marks before the mark.
+_STRIPPED = "(\"“‘'"
+_MAYBE_ABBREVIATION = re.compile(
+    r"\.(?:[" + _STRIPPED + r"]*(?:" + "|".join(sorted((re.escape(a[::-1]) for a in _ABBREVIATIONS if "." not in a),
+                                                      key=len, reverse=True))
+    + r"|[^\W\d_])(?![^\s" + _STRIPPED + r"])|[" + _STRIPPED + r"]*\w\.\w|\s|[" + _STRIPPED + r"]{17})",
+    re.IGNORECASE)
+
+
+def _sentences_fit(text: str, limit: int) -> bool:
+    """True when no sentence of `text`, as `sentences` splits it, has more than `limit` words (as
+    `str.split` counts them), shown without splitting it sentence by sentence; False when it may.
+
+    Without a possible abbreviation, every `_BOUNDARY` match ends a sentence, and the next starts after
+    the white space that follows: so replacing each match with ".\x01" (one character where the marks
+    were, so no word is lost) and splitting at "\x01" gives pieces with each sentence's words, the
+    trailing white space of the text aside."""
+    if "\x01" in text or _MAYBE_ABBREVIATION.search(text[::-1]):
+        return False
+    return max(map(len, map(str.split, _BOUNDARY.sub(".\x01", text).split("\x01")))) <= limit

@@ -1,0 +1,35 @@
+"""The checks' shortcuts give exactly what the plain definitions give: each fast helper is compared
+with the slower code it stands for, on random text full of the characters that make it hard."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from generator.checks import readability
+from generator.checks.prose import _ABBREVIATIONS, sentences
+
+ATOMS = ["word", "Word", "a", "A", "I", "e.g.", "i.e.", "U.S.", "Mr.", "mr", "Dr", "etc", "no", "No", "p", "İ", "ſt",
+         ".", "..", "!", "?", "?!", "…", '"', "“", "”", "‘", "’", "'", "(", ")", "[", "]", " ", "  ", "\n", "\t",
+         "\u00a0", "\u2009", "\u3000", "\x85", "\x1c", "1", "2020", "B.", "Ph.D", "a.b.c.d.e.f.g.h.i.j.k.l",
+         '"' * 18, " " * 24, "\x00", "\x01", "_", "é", "\ud800", *sorted(_ABBREVIATIONS)]
+text = st.lists(st.sampled_from(ATOMS), max_size=50).map("".join)
+
+
+def test_white_space_is_every_character_python_splits_at():
+    assert readability._WHITE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(text, min_size=1, max_size=4))
+def test_rough_ends_are_the_rough_pattern_splits(texts):
+    ends, last_empty = readability._rough_ends(texts)
+    for t, n, empty in zip(texts, ends, last_empty, strict=True):
+        pieces = readability._ROUGH_END.split(t)
+        assert (n, empty) == (len(pieces) - 1, len(pieces) > 1 and not pieces[-1]), t
+
+
+@settings(max_examples=400, deadline=None)
+@given(text, st.sampled_from([1, 2, 3, 5, 8]))
+def test_sentences_fit_only_when_every_sentence_fits(t, limit):
+    if readability._sentences_fit(t, limit):
+        assert all(len(t[start:end].split()) <= limit for start, end in sentences(t))
