@@ -8,10 +8,10 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import chain, filterfalse, repeat
+from itertools import filterfalse, repeat
 from operator import add
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from generator.checks.prose import (_ABBREVIATIONS, _BOUNDARY, _LETTERS, WORD, Prose, analyse, position, sentences,
                                     token_syllables)
@@ -123,8 +123,7 @@ def _ease(prose: Prose, language: str) -> Ease | None:
     if not n_words:
         return None
     n_sentences = max(len(_ROUGH_END.findall(joined)), len(texts))
-    table = _filled(language, lambda: tokens)
-    n_syllables = sum(map(table.__getitem__, tokens))
+    n_syllables = _syllables_of(_syllable_table(language), language, tokens)
     return Ease(n_sentences, n_words, n_syllables)
 
 
@@ -156,24 +155,19 @@ def _syllables_per_paragraph(prose: Prose, language: str) -> list[int]:
     key = ("syllables", language)
     per_paragraph = prose.memo.get(key)
     if per_paragraph is None:
-        judged = _judged(prose)
-        table = _filled(language, lambda: chain.from_iterable(tokens for _, tokens in judged))
-        per_paragraph = prose.memo[key] = [sum(map(table.__getitem__, tokens)) for _, tokens in judged]
+        table = _syllable_table(language)
+        per_paragraph = prose.memo[key] = [_syllables_of(table, language, tokens) for _, tokens in _judged(prose)]
     return per_paragraph
 
 
-def _filled(language: str, tokens: Callable[[], Iterable[str]]) -> dict[str, int]:
-    """The syllable table, holding every token of `tokens()` (called twice when some are new)."""
-    table = _syllable_table(language)
-    owner, known = _KNOWN.get(language, (None, set()))
-    if owner is not table or len(known) != len(table):  # a new or emptied table: start again
-        known = set(table)
-        _KNOWN[language] = (table, known)
-    if not known.issuperset(tokens()):  # in C; usually every token is known
-        new = set(filterfalse(table.__contains__, tokens()))  # only new tokens are hyphenated
-        _learn(table, language, new)
-        known.update(new)
-    return table
+def _syllables_of(table: dict[str, int], language: str, tokens: list[str]) -> int:
+    """The syllables of `tokens`, looked up in one pass in C; a paragraph with a new word (KeyError)
+    has its new words hyphenated into the table, and is summed again."""
+    try:
+        return sum(map(table.__getitem__, tokens))
+    except KeyError:
+        _learn(table, language, filterfalse(table.__contains__, tokens))
+        return sum(map(table.__getitem__, tokens))
 
 
 def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
@@ -185,8 +179,6 @@ def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
 
 
 _BARE: dict[str, set[str]] = {}  # tokens of each table that hold no letter ("1,000", "—"): one syllable each
-# The tokens of each syllable table, as a set (for a subset test in C), with the table it is of.
-_KNOWN: dict[str, tuple[dict[str, int], set[str]]] = {}
 _PUNCT = "\"“”‘’'()[]{}.,;:!?…—–-*_/"
 _TABLES: dict[str, dict[str, int]] = {}
 
@@ -196,7 +188,6 @@ def _syllable_table(language: str) -> dict[str, int]:
     table = _TABLES.setdefault(language, {})
     if len(table) > 200_000:
         table.clear()
-        _KNOWN.pop(language, None)
         _BARE.pop(language, None)  # refilled with the table (tokens are added to both at once)
     return table
 
