@@ -33,3 +33,26 @@ def test_rough_ends_are_the_rough_pattern_splits(texts):
 def test_sentences_fit_only_when_every_sentence_fits(t, limit):
     if readability._sentences_fit(t, limit):
         assert all(len(t[start:end].split()) <= limit for start, end in sentences(t))
+
+
+def test_only_three_letters_match_an_ascii_letter_in_any_case_without_lowering_to_it():
+    """What the lowered-text shortcuts (invitation) rely on."""
+    import re
+
+    everything = "".join(map(chr, range(0x110000))).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    odd = {c for x in "abcdefghijklmnopqrstuvwxyz" for c in re.findall(x, everything, re.IGNORECASE)
+           if c.lower() != x}
+    assert odd == {"İ", "ı", "ſ"}
+
+
+INVITING = ["reply", "Repl", "RESPOND", "write back", "tell us", "let me know", "get in touch", "drop us a line",
+            "e-mail me", "send it", "ask me", "comments", "hear from you", "share yours", "contact", "ask page",
+            "ask on the", "İ", "ı", "ſ", "K", "ſend", "aſk me", "wrıte back", "Tell\nme", " ", "?", "word", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(INVITING), max_size=12).map("".join))
+def test_invitation_shortcut_is_the_regex(t):
+    from generator.checks import invitation
+
+    assert invitation._invites(t) == bool(invitation._INVITE.search(t))

@@ -24,6 +24,11 @@ _INVITE = re.compile(
     r"ask (?:page|form)|(?:ask|contact) (?:it )?on the)\b",
     re.IGNORECASE,
 )
+# Words each way of inviting a reply holds: _INVITE can only match a text whose lowered form holds
+# one of them, unless it has İ, ı or ſ, the only letters that match an ASCII letter in any case
+# without lowering to it (a test checks this over all of Unicode).
+_INVITE_WORDS = ("repl", "respond", "write ", "tell ", "let ", "get in touch", "drop ", "mail ", "send ",
+                 "ask ", "comment", "hear ", "share ", "contact")
 _SHORT_QUESTION = 3  # words: "Thoughts?", "Agree or not?"
 
 
@@ -38,6 +43,15 @@ def _asks_reader(text: str) -> bool:
         if len(words) <= _SHORT_QUESTION or any(pronoun(w) == "reader" for w in words):
             return True
     return False
+
+
+def _invites(text: str) -> bool:
+    """`_INVITE.search(text)`, skipped (in C) when no word it looks for is there."""
+    if text.isascii() or not ("İ" in text or "ı" in text or "ſ" in text):
+        lowered = text.lower()
+        if not any(word in lowered for word in _INVITE_WORDS):
+            return False
+    return _INVITE.search(text) is not None
 
 
 def _reaches_author(href: str) -> bool:
@@ -59,7 +73,7 @@ def invitation(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     if not tail:
         return
     for block in tail:
-        if _asks_reader(block.voice) or _INVITE.search(block.voice):
+        if _asks_reader(block.voice) or _invites(block.voice):
             return
     first_tail_line = tail[0].passage.line
     if any(_reaches_author(link.href) for link in post.links if link.line >= first_tail_line):
