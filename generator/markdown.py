@@ -14,6 +14,7 @@ import re
 from html import escape
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -240,9 +241,18 @@ def finish(html: str, first_html: str, first_plain: str, toc: list[Heading], lin
     paragraph, without footnote marks; the words are counted over the passages."""
     summary = html[: html.index(MORE)] if MORE in html else first_html
     summary = _FOOTNOTE_REF.sub("", summary).strip()
-    words = len(_WORD.findall("\n".join(p.text for p in passages)))  # one scan; a newline joins no words
+    words = count_words("\n".join(p.text for p in passages))  # one scan; a newline joins no words
     return Rendered(html, summary, first_plain, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
                     tuple(comments))
+
+
+def count_words(text: str) -> int:
+    """How many times `_WORD` matches in `text`, about twice as fast as counting its matches: no match
+    spans white space, and a run of letters alone between white space is one match, so the regex only
+    needs to see the other runs (those with digits, punctuation, apostrophes)."""
+    chunks = text.split()
+    rest = list(filterfalse(str.isalpha, chunks))
+    return len(chunks) - len(rest) + (len(_WORD.findall(" ".join(rest))) if rest else 0)
 
 
 def _blank_lead(inline: Token, body_lines: list[str]) -> int:

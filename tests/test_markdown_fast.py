@@ -13,7 +13,7 @@ from slugify import slugify
 
 from generator import markdown_fast
 from generator.frontmatter import split
-from generator.markdown import clean_body, heading_slug, render_markdown
+from generator.markdown import _WORD, clean_body, count_words, heading_slug, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_SCRIPT = ROOT.parent / "shared" / "bench" / "make_corpus.py"
@@ -162,6 +162,12 @@ def test_markdown_soup_matches_or_declines(body):
 @given(st.text(alphabet=st.sampled_from(list("aZ09 -'?.é_")), max_size=30))
 def test_a_heading_slug_is_python_slugify_s(text):
     assert heading_slug(text) == (slugify(text) or "section")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab’'_1 \n\t—é日\u00a0\u0301\x1c-.,")), max_size=60) | st.text(max_size=60))
+def test_words_are_counted_as_the_word_pattern_matches(text):
+    assert count_words(text) == len(_WORD.findall(text))
 
 
 def test_the_odd_white_space_list_is_all_of_unicode_but_space_and_newline():
