@@ -34,6 +34,7 @@ from generator.model import Heading, ImageRef, Link, Passage
 
 # CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
 _TRIM = " \t\n\r\f\v"
+_MID_WORD_QUOTE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 # White space to Python other than a space or a newline (U+3000 is the last white space in Unicode).
 _ODD_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 _RARE_PARTS = ("+-", "..", "????", "!!!!", ",,", "--")  # RARE_RE's alternatives
@@ -535,7 +536,7 @@ class _Walk:
         if self.rare and RARE_RE.search(raw):
             replace_rare(flat)
         if "'" in raw or '"' in raw:  # QUOTE_RE
-            process_inlines(flat, _State)
+            _smartquotes(flat)
         line = line0 + self.first_line
         visible = []
         out = self.out
@@ -775,6 +776,23 @@ def _symbol_beside_delimiter(body: str) -> bool:
                     return True
             at = body.find(mark, at + 1)
     return False
+
+
+def _smartquotes(flat: list[_Tok]) -> None:
+    """markdown-it-py's smartquotes on the flat tokens, with its commonest case done first in one pass: a
+    ' between two letters or digits of one text token. To smartquotes that is the middle of a word (its
+    neighbours are neither white space nor punctuation), so it becomes an apostrophe whatever else the
+    block holds, and as both marks count as punctuation, the change alters nothing smartquotes decides
+    about the other quotes. Only if quotes are left does the whole algorithm run."""
+    left = False
+    for tok in flat:
+        if tok.type == "text":
+            content = tok.content
+            if "'" in content:
+                content = tok.content = _MID_WORD_QUOTE.sub("\u2019", content)
+            left = left or "'" in content or '"' in content
+    if left:
+        process_inlines(flat, _State)
 
 
 def _has_note_ref(node) -> bool:

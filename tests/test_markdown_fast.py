@@ -170,6 +170,19 @@ def test_words_are_counted_as_the_word_pattern_matches(text):
     assert count_words(text) == len(_WORD.findall(text))
 
 
+# Quotes and apostrophes among letters, digits, punctuation, emphasis and code: where smartquotes decides.
+_quoting = st.lists(st.sampled_from(["a", "b", "é", "1", " ", "'", "'", '"', "’", ".", "-", "(", "*", "**", "_", "`",
+                                     "\n", "\n\n", "[x](y)", "> ", "- ", "\u00a0", "\u2003", "—", "é's"]),
+                    max_size=50).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_quoting)
+def test_quotes_curl_as_the_reference_curls_them(body):
+    reference, fast = both(body)
+    assert fast is None or fast == reference
+
+
 def test_the_odd_white_space_list_is_all_of_unicode_but_space_and_newline():
     # The fast path skips its per-line edge test when the body holds none of these.
     everything = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
