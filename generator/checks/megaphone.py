@@ -64,7 +64,11 @@ def megaphone(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     # (neither is white space, so folding after the join is the same). The lowered words are split
     # once per post, for this rule and repeated-word. A few characters change length when lowered:
     # then the text is matched as it is, the slow way.
-    if len(prose.lowered()) == len(voice):
+    # `prose.tokens` has each SEPARATOR as a token of its own, with spaces around it: a phrase
+    # (no SEPARATOR, no space at either end) is in one text exactly when it is in the other.
+    if prose.tokens is not None:
+        flat = " ".join(prose.tokens).replace("’", "'").replace("ʼ", "'")
+    elif len(prose.lowered()) == len(voice):
         flat = " ".join(prose.lowered_words()).replace("’", "'").replace("ʼ", "'")
     else:
         flat = " ".join(voice.split())

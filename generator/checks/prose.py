@@ -213,11 +213,9 @@ def pronoun_counts(text: str) -> tuple[int, int]:
     return me, you
 
 
-def _block_counts(joined: str, n: int) -> tuple[tuple[int, int], ...]:
-    """`pronoun_counts` of each block of `joined` (n blocks joined by SEPARATOR, which no block holds),
-    from one split of the whole text: SEPARATOR, spaced out, becomes a token of its own that marks
-    where a block ends, and the Python loop only sees pronouns and those marks."""
-    tokens = joined.replace(SEPARATOR, " " + SEPARATOR + " ").split()
+def _block_counts(tokens: list[str], n: int) -> tuple[tuple[int, int], ...] | None:
+    """`pronoun_counts` of each of the n blocks whose tokens are `tokens`, SEPARATOR (a token of its
+    own) marking where a block ends: the Python loop only sees pronouns and those marks."""
     seen, hits = _TOKENS_SEEN, _TOKEN_COUNTS
     if len(seen) > 500_000:
         seen.clear()
@@ -264,6 +262,10 @@ class Prose:
     self_count: int
     reader_count: int
     counts: tuple[tuple[int, int], ...] = ()  # (I/we, you) words of each block, as `pronoun_counts`
+    # `voice.lower()` split at white space and at each SEPARATOR, which is a token of its own: every
+    # block's lowered words, in order, for the rules that read words. None when lowering changes
+    # the voice's length (a few letters such as İ) or a passage holds SEPARATOR.
+    tokens: list[str] | None = field(default=None, compare=False, repr=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what rules share, worked out once
 
     def lowered(self) -> str:
@@ -311,24 +313,67 @@ def analyse(passages: tuple[Passage, ...]) -> Prose:
 
 
 def _analyse(passages: tuple[Passage, ...]) -> Prose:
+    voices = _voices(passages)
     blocks = []
-    voices = []
     offset = 0
-    for p in passages:
-        voice = author_voice(p.text, p.quoted)
+    for p, voice in zip(passages, voices):
         blocks.append(Block(p, voice, offset))
-        voices.append(voice)
         offset += len(voice) + 1
     joined = SEPARATOR.join(voices)
+    lowered = joined.lower()
+    tokens = None
+    if joined.count(SEPARATOR) == len(voices) - 1:
+        if len(lowered) == len(joined):
+            # Lowering one character to one changes no word's bounds (letters stay letters, white
+            # space and apostrophes stay as they are) and `pronoun` lowers its word anyway: the
+            # lowered tokens hold the same pronouns, and recur more across posts.
+            tokens = lowered.replace(SEPARATOR, " " + SEPARATOR + " ").split()
+            counts = _block_counts(tokens, len(voices))
+        else:
+            counts = _block_counts(joined.replace(SEPARATOR, " " + SEPARATOR + " ").split(), len(voices))
+    else:
+        counts = None
     # Counted per block and summed: the same totals as counting `joined` (no word spans SEPARATOR,
     # which is not white space, so a token across it holds exactly the two blocks' words), and
     # reader-focus gets each paragraph's counts without reading the text again.
-    counts = _block_counts(joined, len(voices)) if joined.count(SEPARATOR) == len(voices) - 1 else None
     if counts is None:
         counts = tuple(map(pronoun_counts, voices))
     me = sum(c[0] for c in counts)
     you = sum(c[1] for c in counts)
-    return Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you, counts)
+    prose = Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you, counts, tokens=tokens)
+    prose.memo["lowered"] = lowered
+    return prose
+
+
+# A quotation mark `quoted_spans` reads (any double mark; a single one unless it has a letter or digit
+# on both sides, as in I'm): a passage without one, and without anything like a URL, is all the
+# author's voice. Found for the whole post in one pass; in ASCII text only ' and " can be marks, each
+# found by a pattern starting with it (scanned for in C). SEPARATOR is no letter, as the start or end
+# of a passage is not.
+_DOUBLE = re.compile('"')
+_SINGLE = re.compile(r"'(?:(?<![^\W_].)|(?![^\W_]))")
+_ANY_MARK = re.compile("[" + re.escape("".join(sorted(DOUBLE_QUOTES | SINGLE_QUOTES))) + "](?:(?<=["
+                       + re.escape("".join(sorted(DOUBLE_QUOTES))) + r"])|(?<![^\W_].)|(?![^\W_]))")
+
+
+def _voices(passages: tuple[Passage, ...]) -> list[str]:
+    """`author_voice` of each passage, worked out only for the passages that may hold a quotation."""
+    texts = [p.text for p in passages]
+    joined = SEPARATOR.join(texts)
+    if "://" in joined or "www." in joined or "@" in joined or "mailto:" in joined:
+        return [author_voice(p.text, p.quoted) for p in passages]
+    if joined.isascii():
+        hits = [m.start() for m in _DOUBLE.finditer(joined)] + [m.start() for m in _SINGLE.finditer(joined)]
+    else:
+        hits = [m.start() for m in _ANY_MARK.finditer(joined)]
+    marked = set()
+    if hits:
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        marked = {bisect_right(starts, hit) - 1 for hit in hits}
+    return [author_voice(p.text, p.quoted) if p.quoted or i in marked else p.text for i, p in enumerate(passages)]
 
 
 # Sentences ------------------------------------------------------------------------------------------
