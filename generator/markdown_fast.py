@@ -23,6 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
 from markdown_it.rules_core.smartquotes import process_inlines
@@ -37,6 +38,7 @@ _TRIM = " \t\n\r\f\v"
 _MID_WORD_QUOTE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 # White space to Python other than a space or a newline (U+3000 is the last white space in Unicode).
 _ODD_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
+_ODD_ASCII_SPACES = tuple(c for c in _ODD_SPACES if c.isascii())
 _RARE_PARTS = ("+-", "..", "????", "!!!!", ",,", "--")  # RARE_RE's alternatives
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
@@ -137,16 +139,15 @@ class _Walk:
         self.raw = body.encode()
         self.ascii = len(self.raw) == len(body)
         self.lines = body.split("\n")
-        starts = [0]
-        for line in self.lines[:-1]:
-            starts.append(starts[-1] + (len(line) if self.ascii else len(line.encode())) + 1)
-        self.starts = starts
+        # The byte offset where each line starts (the tree's source maps count bytes).
+        lengths = map(len, self.lines[:-1] if self.ascii else self.raw.split(b"\n")[:-1])
+        self.starts = list(accumulate((n + 1 for n in lengths), initial=0))
         # What the typographer could change somewhere in the body (substring tests: far quicker than the
         # regexes, which have no literal prefix to skip ahead with).
         self.abbr = "(" in body and SCOPED_ABBR_RE.search(body) is not None  # (c), (tm), (r)
         self.rare = any(part in body for part in _RARE_PARTS)  # what RARE_RE matches
         # Only spaces and newlines for white space: no line can have odd edges (see `_odd_edges`).
-        self.plain_spaces = not any(space in body for space in _ODD_SPACES)
+        self.plain_spaces = not any(space in body for space in (_ODD_ASCII_SPACES if self.ascii else _ODD_SPACES))
         self.out: list[str] = []
         self.after_hidden = False  # the last thing rendered was a tight list's (hidden) paragraph
         self.toc: list[Heading] = []
