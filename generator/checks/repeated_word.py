@@ -7,7 +7,7 @@ from itertools import islice
 from operator import eq
 from typing import Iterator
 
-from generator.checks.prose import analyse
+from generator.checks.prose import SEPARATOR, analyse
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -20,18 +20,37 @@ ALLOWED = frozenset({"had", "that", "is", "do", "bye", "ha", "no", "so", "very",
 
 # `prose.tokens` splits the lowered voice at white space and at each SEPARATOR; `lowered_words` only
 # at white space, so a word beside a SEPARATOR is glued to the next block's ("end\x00start"). Two
-# equal neighbours in `lowered_words` without a SEPARATOR are neighbours in `prose.tokens` too; two
-# glued ones need a block between two SEPARATORs with at most one run of white space inside.
-_SHORT_BLOCK = re.compile(r"\x00[^\s\x00]*(?:\s+[^\s\x00]*)?\x00")
+# equal neighbours in `lowered_words` without a SEPARATOR are neighbours in `prose.tokens` too (with
+# SEPARATORs left out, it has more neighbours, never fewer); two glued ones have one block between
+# their SEPARATORs, with one run of white space inside it.
+_SHORT_BLOCK = re.compile(r"\x00(?=([^\s\x00]*\s+[^\s\x00]*)\x00)")
+_WHITE = re.compile(r"\s+")
+
+
+def _glued_twins(voice: str) -> bool:
+    """Whether two neighbours of `voice.lower().split()` holding a SEPARATOR each are equal."""
+    for m in _SHORT_BLOCK.finditer(voice):
+        a, b = m.start(), m.end(1)
+        white = _WHITE.search(voice, a + 1, b)
+        i = a
+        while i > 0 and not voice[i - 1].isspace():
+            i -= 1
+        j = b
+        while j < len(voice) and not voice[j].isspace():
+            j += 1
+        if voice[i:white.start()].lower() == voice[white.end():j].lower():
+            return True
+    return False
 
 
 @rule("repeated-word", "The same word twice in a row, usually a slip (\"the the\").")
 def repeated_word(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     tokens = prose.tokens
-    if tokens is not None and not any(map(eq, tokens, islice(tokens, 1, None))) and \
-            not _SHORT_BLOCK.search(prose.voice):
-        return  # the fast path below would return too (see _SHORT_BLOCK)
+    if tokens is not None:
+        words = list(filter(SEPARATOR.__ne__, tokens))
+        if not any(map(eq, words, islice(words, 1, None))) and not _glued_twins(prose.voice):
+            return  # the fast path below would return too (see _SHORT_BLOCK)
     words = prose.lowered_words()
     if not any(map(eq, words, islice(words, 1, None))):
         return  # fast path: no word follows itself (a slip with punctuation on the second copy is missed)

@@ -38,9 +38,19 @@ _DEFINED = re.compile(rf"\(([{_UPPER}][{_UPPER}'’]*[{_UPPER}])s?\)")  # "... O
 _LONE = re.compile(r"(?:^|(?<=[\s(\[\"“‘'—–\x00]))[AI][ \t]+$")  # a lone A or I just before a run
 
 
+# ASCII text with each capital made "A", each apostrophe kept and every other character made "x": a
+# word in capitals (_CAPS) there holds "AA" or "A'". bytes.translate and the searches run in C; the
+# _CAPS scan has no literal to search for.
+_CAPITALS = bytes(65 if 65 <= i <= 90 else 39 if i == 39 else 120 for i in range(256))
+
+
 def _caps_runs(voice: str) -> list[tuple[int, int]]:
     """Spans of words in capitals, neighbours joined by spaces, hyphens or a lone A or I; a lone A or
     I just before a run starts it ("I WANT YOU TO KNOW")."""
+    if voice.isascii():
+        capitals = voice.encode().translate(_CAPITALS)
+        if b"AA" not in capitals and b"A'" not in capitals:
+            return []
     runs: list[tuple[int, int]] = []
     for m in _CAPS.finditer(voice):
         start, end = m.span()
