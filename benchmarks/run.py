@@ -114,8 +114,9 @@ def snapshot() -> Path:
 
 # -- sites and runs -------------------------------------------------------------------------------------
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Seconds and peak MiB of one command run to completion; fails loudly if it fails."""
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Seconds, peak MiB and CPU seconds (user + system, its workers included: wait4 counts the children a
+    process waited for) of one command run to completion; fails loudly if it fails."""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: giving prints thousands of warnings
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
@@ -125,7 +126,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[f
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{err.read().decode(errors='replace')[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def make_sites(n: int, base: Path, peers: dict[str, list[str]], rule_ids: list[str]) -> dict[str, Path]:
@@ -179,6 +180,7 @@ def bench_size(n: int, runs: int, base: Path, peers: dict[str, list[str]], src: 
     sites = make_sites(n, base, peers, rule_ids)
     names = list(sites)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     memory: dict[str, float] = {name: 0.0 for name in names}
     warm: list[float] = []
     edited: list[float] = []
@@ -188,21 +190,23 @@ def bench_size(n: int, runs: int, base: Path, peers: dict[str, list[str]], src: 
         for name in names:  # alternate, so drift hits every generator alike
             clean(sites[name])
             cmd, env = command(name, sites[name], peers, src)
-            seconds, mib = run(cmd, sites[name], env)
+            seconds, mib, used = run(cmd, sites[name], env)
             times[name].append(seconds)
+            cpu[name].append(used)
             memory[name] = max(memory[name], mib)
         cmd, env = command("giving", sites["giving"], peers, src)
         warm.append(run(cmd, sites["giving"], env)[0])  # nothing changed
         post = posts[(n // 2 + round_) % len(posts)]
         post.write_text(post.read_text("utf-8") + f"\nAn edit for you, number {round_}.\n", "utf-8")
-        seconds, mib = run(cmd, sites["giving"], env)  # one post edited
+        seconds, mib, _ = run(cmd, sites["giving"], env)  # one post edited
         edited.append(seconds)
         edit_mib = max(edit_mib, mib)
         say(f"  {n} posts, round {round_ + 1}/{runs}: " +
             ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()) + f", warm {warm[-1]:.2f}s, edit {edited[-1]:.2f}s")
-    result = {name: {"median": statistics.median(times[name]), "mib": memory[name]} for name in names}
-    result["giving warm (nothing changed)"] = {"median": statistics.median(warm), "mib": 0.0}
-    result["giving one post edited"] = {"median": statistics.median(edited), "mib": edit_mib}
+    result = {name: {"median": statistics.median(times[name]), "mib": memory[name], "cpu": statistics.median(cpu[name])}
+              for name in names}
+    result["giving warm (nothing changed)"] = {"median": statistics.median(warm), "mib": 0.0, "cpu": 0.0}
+    result["giving one post edited"] = {"median": statistics.median(edited), "mib": edit_mib, "cpu": 0.0}
     return result
 
 
@@ -253,14 +257,17 @@ def main() -> None:
     print(f"Machine: {machine()}")
     print("Peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "none"))
     print(f"Median of {args.runs} runs per cell; whole processes, start-up included.\n")
-    print("| posts | generator | median s | peak MiB | giving / this |")
-    print("| ---: | --- | ---: | ---: | ---: |")
+    # CPU (user + system) beside the wall time: on a shared machine it drifts less, and it shows what a
+    # build would cost on one core.
+    print("| posts | generator | median s | median CPU s | peak MiB | giving / this |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
     for n, result in results.items():
         ours = result["giving"]["median"]
         for name, row in result.items():
             mib = f"{row['mib']:.0f}" if row["mib"] else ""
+            used = f"{row['cpu']:.2f}" if row["cpu"] else ""
             ratio = f"{ours / row['median']:.2f}" if not name.startswith("giving") else ""
-            print(f"| {n:,} | {name} | {row['median']:.2f} | {mib} | {ratio} |")
+            print(f"| {n:,} | {name} | {row['median']:.2f} | {used} | {mib} | {ratio} |")
     print("\n| ratio | posts | value | goal |")
     print("| --- | ---: | ---: | --- |")
     for n, result in results.items():
@@ -279,6 +286,8 @@ def main() -> None:
               f"{result['giving one post edited']['median'] / ours:.2f} | <= 0.15 at 4,000 |")
         print(f"| giving checks on / checks off, cold | {n:,} | "
               f"{ours / result['giving, checks off']['median']:.2f} | <= 1.15 |")
+        print(f"| giving checks on / checks off, CPU | {n:,} | "
+              f"{result['giving']['cpu'] / result['giving, checks off']['cpu']:.2f} | |")
         print(f"| giving peak MiB, cold | {n:,} | {result['giving']['mib']:.0f} | < 300 at 4,000 |")
     if 1000 in results and 4000 in results:
         print(f"| giving 4,000 / 1,000 posts, cold | | "
