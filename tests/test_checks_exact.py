@@ -56,3 +56,32 @@ def test_invitation_shortcut_is_the_regex(t):
     from generator.checks import invitation
 
     assert invitation._invites(t) == bool(invitation._INVITE.search(t))
+
+
+PHRASE_WORDS = ["follow", "me", "(follow", "me.", "buy", "now", "#1", "#", "1", "game", "changer", "game-changer",
+                "dm", "admit", "don't", "don’t", "miss", "out", "every", "network", "the", "word", "link", "bio", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS), max_size=12))
+def test_megaphone_anchors_never_rule_out_a_phrase_in_the_text(tokens):
+    from generator.checks import megaphone
+
+    phrases = megaphone._phrases(("every network", "don’t stop", "the word"), ("link in bio",))
+    flat = " ".join(tokens).replace("’", "'").replace("ʼ", "'")
+    possible = megaphone._Anchors(phrases).possible(tokens)
+    assert all(i in possible for i, (normalised, _) in enumerate(phrases) if normalised in flat)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["https://", "HTTP://", "bench.example", "BENCH.EXAMPLE", "bench.exam", "\tple", "/x",
+                                 "#a", "#", "?q", "mailto:", "//", " ", "\n", "x.org", "\u212a", ":80"]),
+                max_size=5).map("".join))
+def test_links_skip_only_what_urlsplit_would_skip(href):
+    from urllib.parse import urlsplit
+
+    parts, own = urlsplit(href), "bench.example"
+    skipped = "#" not in href and href.strip() and \
+        own not in href.replace("\t", "").replace("\r", "").replace("\n", "").lower()
+    if skipped:
+        assert not (parts.scheme in ("http", "https") and parts.netloc.lower() == own) and not parts.fragment

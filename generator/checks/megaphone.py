@@ -56,25 +56,76 @@ def _matcher(phrases: tuple[str, ...]) -> re.Pattern:
 _APOSTROPHES = re.compile("[’ʼ]")
 
 
+class _Anchors:
+    """For each phrase, its longest word without an apostrophe (its anchor): a phrase is in the
+    flattened voice only if some token of `prose.tokens` holds its anchor (the anchor is a whole word
+    of the phrase, and folding apostrophes changes no other character). Which anchors each distinct
+    token holds is worked out once and kept: the test for a post is set work in C."""
+
+    _made: dict[tuple, _Anchors] = {}
+
+    def __init__(self, phrases: tuple[tuple[str, str], ...]):
+        self.anchors = []
+        self.free = set()  # phrases with no anchor: always possible
+        for i, (normalised, _) in enumerate(phrases):
+            words = [w for w in normalised.split(" ") if w and "'" not in w]
+            if words:
+                self.anchors.append((i, max(words, key=len)))
+            else:
+                self.free.add(i)
+        self.seen: set[str] = set()
+        self.holding: dict[str, frozenset[int]] = {}  # tokens holding some anchor, and whose
+
+    @classmethod
+    def of(cls, phrases: tuple[tuple[str, str], ...]) -> _Anchors:
+        made = cls._made.get(phrases)
+        if made is None:
+            if len(cls._made) > 16:
+                cls._made.clear()
+            made = cls._made[phrases] = cls(phrases)
+        return made
+
+    def possible(self, tokens: list[str]) -> set[int]:
+        """The phrases that may be in the text of `tokens`."""
+        distinct = set(tokens)
+        if len(self.seen) > 500_000:
+            self.seen.clear()
+            self.holding.clear()
+        new = distinct.difference(self.seen)
+        for token in new:
+            held = frozenset(i for i, anchor in self.anchors if anchor in token)
+            if held:
+                self.holding[token] = held
+        self.seen |= new
+        possible = set(self.free)
+        for token in distinct.intersection(self.holding):
+            possible |= self.holding[token]
+        return possible
+
+
 @rule("megaphone", "Self-promotion and broadcast phrases (\"follow me\", \"buy now\", \"link in bio\").")
 def megaphone(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     voice = prose.voice
+    phrases = _phrases(tuple(settings.megaphone_phrases), tuple(settings.megaphone_allow))
     # One space between words, so a phrase is one substring; apostrophes folded as _APOSTROPHES.sub
-    # (neither is white space, so folding after the join is the same). The lowered words are split
-    # once per post, for this rule and repeated-word. A few characters change length when lowered:
-    # then the text is matched as it is, the slow way.
+    # (neither is white space, so folding after the join is the same). A few characters change
+    # length when lowered: then the text is matched as it is, the slow way.
     # `prose.tokens` has each SEPARATOR as a token of its own, with spaces around it: a phrase
     # (no SEPARATOR, no space at either end) is in one text exactly when it is in the other.
-    if prose.tokens is not None:
-        flat = " ".join(prose.tokens).replace("’", "'").replace("ʼ", "'")
-    elif len(prose.lowered()) == len(voice):
-        flat = " ".join(prose.lowered_words()).replace("’", "'").replace("ʼ", "'")
+    tokens = prose.tokens
+    if tokens is not None:
+        possible = _Anchors.of(phrases).possible(tokens)
+        flat = " ".join(tokens).replace("’", "'").replace("ʼ", "'") if possible else ""
     else:
-        flat = " ".join(voice.split())
+        possible = range(len(phrases))
+        if len(prose.lowered()) == len(voice):
+            flat = " ".join(prose.lowered_words()).replace("’", "'").replace("ʼ", "'")
+        else:
+            flat = " ".join(voice.split())
     found = []
-    for normalised, phrase in _phrases(tuple(settings.megaphone_phrases), tuple(settings.megaphone_allow)):
-        if normalised not in flat:
+    for i, (normalised, phrase) in enumerate(phrases):
+        if i not in possible or normalised not in flat:
             continue
         found.extend(_matcher((phrase,)).finditer(voice))
     taken = -1
