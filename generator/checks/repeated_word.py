@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from itertools import islice
+from itertools import compress, islice
 from operator import eq
 from typing import Iterator
 
@@ -20,9 +20,8 @@ ALLOWED = frozenset({"had", "that", "is", "do", "bye", "ha", "no", "so", "very",
 
 # `prose.tokens` splits the lowered voice at white space and at each SEPARATOR; `lowered_words` only
 # at white space, so a word beside a SEPARATOR is glued to the next block's ("end\x00start"). Two
-# equal neighbours in `lowered_words` without a SEPARATOR are neighbours in `prose.tokens` too (with
-# SEPARATORs left out, it has more neighbours, never fewer); two glued ones have one block between
-# their SEPARATORs, with one run of white space inside it.
+# equal neighbours in `lowered_words` without a SEPARATOR are neighbours in `prose.tokens` too; two
+# glued ones have one block between their SEPARATORs, with one run of white space inside it.
 _SHORT_BLOCK = re.compile(r"\x00(?=([^\s\x00]*\s+[^\s\x00]*)\x00)")
 _WHITE = re.compile(r"\s+")
 
@@ -48,8 +47,9 @@ def repeated_word(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     tokens = prose.tokens
     if tokens is not None:
-        words = list(filter(SEPARATOR.__ne__, tokens))
-        if not any(map(eq, words, islice(words, 1, None))) and not _glued_twins(prose.voice):
+        doubled = set(compress(tokens, map(eq, tokens, islice(tokens, 1, None))))  # in C
+        doubled.discard(SEPARATOR)  # two in a row: a blanked blockquote, white space only
+        if not doubled and not _glued_twins(prose.voice):
             return  # the fast path below would return too (see _SHORT_BLOCK)
     words = prose.lowered_words()
     if not any(map(eq, words, islice(words, 1, None))):
