@@ -208,10 +208,10 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
             continue
         if words <= max_sentence:
             continue
+        if _sentences_fit(p.text, max_sentence):
+            continue  # usually shown in C: then the rough pieces need not be split
         if max(map(len, map(str.split, _ROUGH_END.split(p.text)))) <= max_sentence // 2:
             continue  # no sentence here can be longer than the limit
-        if _sentences_fit(p.text, max_sentence):
-            continue
         text = p.text
         # When every gap between words is one space or line break, a sentence's words (it starts and
         # ends at a word) are its gaps plus one: counted in C, without splitting it.
