@@ -175,6 +175,7 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
 
 
 _GETFLAGS, _SETFLAGS, _TOPDIR = 0x80086601, 0x40086602, 0x00020000  # linux/fs.h: FS_IOC_*FLAGS, FS_TOPDIR_FL
+# The ioctls are declared with a long but the kernel reads and writes an int (as chattr passes one).
 
 
 def _spread_hint(folder: str) -> int | None:
@@ -197,8 +198,8 @@ def _spread_hint(folder: str) -> int | None:
 
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            flags = struct.unpack("l", fcntl.ioctl(fd, _GETFLAGS, struct.pack("l", 0)))[0]
-            fcntl.ioctl(fd, _SETFLAGS, struct.pack("l", flags | _TOPDIR))
+            flags = struct.unpack("i", fcntl.ioctl(fd, _GETFLAGS, struct.pack("i", 0)))[0]
+            fcntl.ioctl(fd, _SETFLAGS, struct.pack("i", flags | _TOPDIR))
         finally:
             os.close(fd)
         return flags
@@ -213,7 +214,7 @@ def _set_flags(folder: str, flags: int) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            fcntl.ioctl(fd, _SETFLAGS, struct.pack("l", flags))
+            fcntl.ioctl(fd, _SETFLAGS, struct.pack("i", flags))
         finally:
             os.close(fd)
     except OSError:
