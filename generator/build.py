@@ -191,7 +191,7 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     from generator.images import process_site as process_images  # Pillow loads only when a build gets here
 
     checked = (*site.posts, *site.pages)
-    site, problems = process_images(site, chain, site_root, config_text)
+    site, problems = process_images(site, chain, site_root, config_text, cache=cache)
     findings += problems
     if has_errors(findings):
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
@@ -213,7 +213,8 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         outputs, rendered_findings = reused
         state.hits += 1
     else:
-        outputs, rendered_findings = render_all(site, chain, site_root, theme_assets(chain), progress.advance)
+        outputs, rendered_findings = render_all(site, chain, site_root, theme_assets(chain), progress.advance,
+                                                cache=cache)
         outputs = dict(sorted(outputs.items()))
         if cache and cached and not has_errors(rendered_findings):
             write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))

@@ -402,8 +402,8 @@ class Cache:
     to a temporary folder and renamed into place, so a reader never sees half an entry.
     """
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: Path | None):
+        self.root = root  # None: a cache that keeps nothing (a build with --no-cache)
 
     @classmethod
     def for_site(cls, site_root: Path, namespace: str) -> "Cache":
@@ -413,6 +413,8 @@ class Cache:
         return self.root / key[:2] / key
 
     def get(self, key: str) -> dict[str, bytes] | None:
+        if self.root is None:
+            return None
         folder = self._dir(key)
         try:
             return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} or None
@@ -420,6 +422,8 @@ class Cache:
             return None
 
     def put(self, key: str, blobs: Mapping[str, bytes]) -> None:
+        if self.root is None:
+            return
         folder = self._dir(key)
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
@@ -435,7 +439,7 @@ class Cache:
 BUNDLED_TEMPLATES = Path(__file__).parent / "__pycache__"  # compiled templates of the bundled themes
 
 
-def template_cache(site_root: Path, variant: str, bundled: tuple[Path, ...] = ()):
+def template_cache(site_root: Path, variant: str, bundled: tuple[Path, ...] = (), site_cache: bool = True):
     """A Jinja bytecode cache in the cache folder, so templates are compiled once, not on every build
     (and not again in every worker). Jinja checks each entry against its template's source and Python
     version; `variant` names the rest a compiled template depends on (Jinja's version and how giving sets
@@ -445,7 +449,9 @@ def template_cache(site_root: Path, variant: str, bundled: tuple[Path, ...] = ()
     The templates of the themes that come with giving (under the folders `bundled`) are also kept beside
     giving's own bytecode, in `generator/__pycache__/jinja-<variant>/`: like Python's .pyc files they
     depend on the installed files alone, so a site's first build, with an empty cache folder, does not
-    compile them again (some 65 ms). A read-only installation just goes without."""
+    compile them again (some 65 ms). A read-only installation just goes without. With `site_cache` off
+    (`--no-cache`) the site's cache folder is neither read nor written; the bundled store still is, as
+    Python's bytecode still is."""
     import io
 
     import jinja2
@@ -470,18 +476,19 @@ def template_cache(site_root: Path, variant: str, bundled: tuple[Path, ...] = ()
             return bucket
 
         def load_bytecode(self, bucket: Bucket) -> None:
-            data = read_cache_file(site_root, f"jinja/{tag}-{bucket.key}")
+            data = read_cache_file(site_root, f"jinja/{tag}-{bucket.key}") if site_cache else None
             if data and load(bucket, data) or not getattr(bucket, "bundled", False):
                 return
             try:
                 data = (shared / bucket.key).read_bytes()
             except OSError:
                 return
-            if load(bucket, data):
+            if load(bucket, data) and site_cache:
                 write_cache_file(site_root, f"jinja/{tag}-{bucket.key}", data)  # the site's cache has all it used
 
         def dump_bytecode(self, bucket: Bucket) -> None:
-            write_cache_file(site_root, f"jinja/{tag}-{bucket.key}", bucket.write_bytecode)
+            if site_cache:
+                write_cache_file(site_root, f"jinja/{tag}-{bucket.key}", bucket.write_bytecode)
             if getattr(bucket, "bundled", False):
                 _write_atomic(shared / bucket.key, bucket.write_bytecode)
 

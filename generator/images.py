@@ -910,7 +910,8 @@ def _series_line(post: Post, site: Site) -> str:
     return ""
 
 
-def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: str = "") -> tuple[Site, list[Finding]]:
+def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: str = "",
+                 cache: bool = True) -> tuple[Site, list[Finding]]:
     """The images stage: cleaned originals, variants and cards among the site's assets, `<picture>` in the
     posts' HTML, and each post's `og_image`. Findings name the post and line that use a bad image."""
     config = site.config
@@ -943,7 +944,7 @@ def process_site(site: Site, chain: ThemeChain, site_root: Path, config_text: st
             if path.lower().endswith(RASTER_SUFFIXES) or path in refs]
 
     # Cache first; the misses go to Pillow, in parallel.
-    cache = Cache.for_site(site_root, "images")
+    cache = Cache.for_site(site_root, "images") if cache else Cache(None)  # --no-cache: keep nothing
     keys = {path: image_key(site.assets[path], settings, path in refs) for path in todo}
     results: dict[str, Processed | Failure] = {}
     misses: list[str] = []

@@ -305,7 +305,8 @@ def check_site(site: Site, config_text: str, state: BuildState, post_keys: dict[
 RENDER_FROM = 200  # fewer pages than this: rendering them here is quicker than forking
 
 
-def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None] | None = None):
+def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None] | None = None,
+               cache: bool = True):
     """`render.render`, with the pages shared among this process and forked workers when the site is large.
 
     `Renderer.render_site` walks every page in a fixed order and yields only the pages that rendered, so
@@ -316,10 +317,10 @@ def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None
 
     count = workers()
     if len(site.posts) + len(site.pages) < RENDER_FROM or count < 2 or threading.active_count() > 1:
-        return rendering.render(site, chain, site_root, assets, progress)
+        return rendering.render(site, chain, site_root, assets, progress, cache=cache)
 
     def share(k: int) -> tuple[dict[str, bytes], list[Finding]]:
-        return rendering.render(site, chain, site_root, assets, share=(k, count))
+        return rendering.render(site, chain, site_root, assets, share=(k, count), cache=cache)
 
     outputs, findings = {}, []
     mine, theirs = beside_forked(lambda: share(0), share, range(1, count))

@@ -102,7 +102,7 @@ class Renderer:
     """One Jinja environment per build; `render_site` yields (output path, bytes)."""
 
     def __init__(self, site: Site, chain: ThemeChain, site_root: Path, assets: Assets, preview: bool = False,
-                 share: tuple[int, int] = (0, 1)):
+                 share: tuple[int, int] = (0, 1), cache: bool = True):
         self.site = site
         self.share = share  # (k, n): render only the pages whose number (from 1) is k modulo n
         self._pages = 0
@@ -117,7 +117,7 @@ class Renderer:
             autoescape=jinja2.select_autoescape(list(AUTOESCAPE), default_for_string=True),
             undefined=jinja2.StrictUndefined,
             **ENV_OPTIONS,
-            bytecode_cache=template_cache(site_root, _template_variant(), bundled),
+            bytecode_cache=template_cache(site_root, _template_variant(), bundled, site_cache=cache),
             auto_reload=False,  # one environment per build: no stat of every template on every page
         )
         self.env.filters["date"] = self.date
@@ -403,8 +403,8 @@ class Renderer:
 
 def render(site: Site, chain: ThemeChain, site_root: Path, assets: Assets,
            progress: Callable[[], None] | None = None,
-           share: tuple[int, int] = (0, 1)) -> tuple[dict[str, bytes], list[Finding]]:
-    renderer = Renderer(site, chain, site_root, assets, share=share)
+           share: tuple[int, int] = (0, 1), cache: bool = True) -> tuple[dict[str, bytes], list[Finding]]:
+    renderer = Renderer(site, chain, site_root, assets, share=share, cache=cache)
     outputs: dict[str, bytes] = {}
     for path, data in renderer.render_site():
         outputs[path] = data

@@ -285,3 +285,27 @@ def test_a_parsed_record_keeps_the_passages_apart(site):
     assert light.passages == () and light.html == result[0].html and problems == result[1]
     state = cache.BuildState("code", parsed={"whole": blob, "cut": blob[: len(blob) - 5]})
     assert state.get("parsed", "whole") == result and state.get("parsed", "cut") is None
+
+
+def test_a_clean_build_neither_reads_nor_writes_the_cache_folder(make_site, tmp_path, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    from generator.fs import CACHE_ENV
+
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 200), (200, 40, 40)).save(picture, "PNG")
+    root = make_site({
+        "content/posts/a.md": post("A", body="A chart for you:\n\n![A chart](chart.png)\n"),
+        "content/posts/chart.png": picture.getvalue(),
+        "templates/base.html": (Path(__file__).parents[1] / "themes" / "default" / "templates" / "base.html").read_text(),
+    })
+    folder = tmp_path / "own-cache"
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    result = build(root, OPTIONS, cache=False)  # images, social cards and a site template to compile
+    assert result.outputs and not [f for f in result.findings if f.severity == "error"]
+    assert any(path.endswith(".webp") for path in result.outputs)
+    assert not folder.exists()  # --no-cache: nothing kept (neither images nor compiled templates)
+    assert dict(build(root, OPTIONS).outputs) == dict(result.outputs)  # and the cached build agrees
+    assert (folder / "images").is_dir() and (folder / "jinja").is_dir()

@@ -45,12 +45,12 @@ def test_bundled_templates_are_compiled_once_per_installation(make_site, shared,
     root = make_site({"content/posts/a.md": post("A", tags="[x]"), "templates/page.html": "{{ page.title }}\n",
                       "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n"})
     monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-1"))
-    first = build(root, OPTIONS, cache=False)
+    first = build(root, OPTIONS)
     assert "post.html" in compiles and "page.html" in compiles
     assert len(list(shared.glob("jinja-*/*"))) == len(set(compiles)) - 1  # the site's own page.html stays its own
     compiles.clear()
     monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-2"))  # a new site cache: a cold build
-    second = build(root, OPTIONS, cache=False)
+    second = build(root, OPTIONS)
     assert compiles == ["page.html"]
     assert dict(second.outputs) == dict(first.outputs) and first.outputs
     assert any((tmp_path / "cache-2" / "jinja").iterdir())  # the site's cache still holds what it used
@@ -60,14 +60,14 @@ def test_damaged_or_foreign_installed_templates_are_compiled_again(make_site, sh
                                                                  monkeypatch):
     root = make_site({"content/posts/a.md": post("A")})
     monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-1"))
-    first = dict(build(root, OPTIONS, cache=False).outputs)
+    first = dict(build(root, OPTIONS).outputs)
     entries = list(shared.glob("jinja-*/*"))
     assert entries
     for n, path in enumerate(entries):
         path.write_bytes(b"garbage" if n % 2 else path.read_bytes()[:30])
     compiles.clear()
     monkeypatch.setenv(fs.CACHE_ENV, str(tmp_path / "cache-2"))
-    assert dict(build(root, OPTIONS, cache=False).outputs) == first
+    assert dict(build(root, OPTIONS).outputs) == first
     assert len(compiles) == len(entries)
 
 
