@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import filterfalse
@@ -174,16 +173,27 @@ _PRONOUN_SOURCE = (
     r"(?<![^\W_])(?<![^\W_]['’ʼ‘])(?:(?P<self>" + _SELF_RE + r")|(?P<reader>" + _READER_RE + r"))"
     r"(?:(?<=\bi)['’ʼ‘](?:m|ve|ll|d)|(?<=we|ou)['’ʼ‘](?:ve|ll|d|re))?(?![^\W_])(?!['’ʼ‘][^\W_])"
 )
-PRONOUN = re.compile(_PRONOUN_SOURCE, re.IGNORECASE)
-_PRONOUN_LOWER = re.compile(_PRONOUN_SOURCE)  # on lowered text: twice as fast as IGNORECASE
+
+
+@lru_cache(maxsize=2)
+def pronoun_regex(lowered: bool = False) -> re.Pattern:
+    """The pronoun pattern, for any case, or for lowered text (twice as fast as IGNORECASE). Compiled
+    when first needed (only to point at a paragraph): compiling it costs a few ms per process."""
+    return re.compile(_PRONOUN_SOURCE, 0 if lowered else re.IGNORECASE)
+
+
+def __getattr__(name: str):
+    if name == "PRONOUN":  # the pattern for any case, as a module attribute
+        return pronoun_regex()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def pronouns(text: str) -> list[tuple[int, bool]]:
     """(offset, is I/we) of every pronoun in `text`."""
     lowered = text.lower()
     if len(lowered) == len(text):
-        return [(m.start(), m.lastgroup == "self") for m in _PRONOUN_LOWER.finditer(lowered)]
-    return [(m.start(), m.lastgroup == "self") for m in PRONOUN.finditer(text)]
+        return [(m.start(), m.lastgroup == "self") for m in pronoun_regex(True).finditer(lowered)]
+    return [(m.start(), m.lastgroup == "self") for m in pronoun_regex().finditer(text)]
 
 
 _TOKEN_COUNTS: dict[str, tuple[int, int]] = {}  # only the tokens that hold a pronoun

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from generator.checks.prose import PRONOUN, analyse, position, pronouns
+from generator.checks.prose import analyse, position, pronoun_regex, pronouns
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -39,7 +39,7 @@ def reader_focus(post: Post, settings: Settings) -> Iterator[CheckFinding]:
         yield reader_focus.rule.at(post.source, post.line_of("body"), 1, _message(me, you), self=me, reader=you)
         return
     worst = prose.blocks[i]
-    word = PRONOUN.match(prose.voice, first)
+    word = pronoun_regex().match(prose.voice, first)
     line, col = position(worst.passage, first - worst.start, word.group() if word else "")
     yield reader_focus.rule.at(
         post.source, line, col,
