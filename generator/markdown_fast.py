@@ -147,7 +147,8 @@ class _Walk:
         self.abbr = "(" in body and SCOPED_ABBR_RE.search(body) is not None  # (c), (tm), (r)
         self.rare = any(part in body for part in _RARE_PARTS)  # what RARE_RE matches
         # Only spaces and newlines for white space: no line can have odd edges (see `_odd_edges`).
-        self.plain_spaces = not any(space in body for space in (_ODD_ASCII_SPACES if self.ascii else _ODD_SPACES))
+        spaces = _ODD_ASCII_SPACES if self.ascii else _ODD_SPACES
+        self.plain_spaces = not any(space in body for space in spaces)
         self.out: list[str] = []
         self.after_hidden = False  # the last thing rendered was a tight list's (hidden) paragraph
         self.toc: list[Heading] = []
@@ -483,7 +484,7 @@ class _Walk:
                 out.append(self.lines[n][self._prefix(self.lines[n], ctx, kinds):])
         plain = self.plain_spaces
         for n, text in enumerate(out):
-            if not (plain or not _odd_edges(text)) or not text.strip():
+            if (not plain and _odd_edges(text)) or not text.strip():
                 raise _Decline  # lines blank to Python but not to CommonMark
             if n and text.lstrip(" ").startswith("[^"):
                 raise _Decline  # a footnote definition interrupts a paragraph in markdown-it-py only
@@ -548,7 +549,8 @@ class _Walk:
                 content = tok.content
                 visible.append(content)
                 # _escape, inlined for the commonest token
-                out.append(content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+                out.append(content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                           .replace('"', "&quot;"))
             elif t == "softbreak":
                 visible.append("\n")
                 out.append("\n")
