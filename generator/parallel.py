@@ -1,17 +1,22 @@
 """Spread the per-post stages over the machine's cores, and reuse what the build cache already knows.
 
 Parsing and the per-post editorial checks are pure functions of one post, so they split cleanly across
-processes. Workers are forked: they inherit the loaded modules and the build's data, so a task is just
-an index into a list the worker already holds ("send paths, not big objects"), and only the results
-travel back, pickled. Forking is avoided when this process runs other threads (the preview server),
-where a fork could inherit a held lock, and for small batches, where starting workers costs more than
-it saves; then the same functions run here, one after another.
+processes. This process works beside workers forked from it (one per other core): they inherit the
+loaded modules and the build's data, so a task is just a range of indexes into a list the worker already
+holds ("send paths, not big objects"), whoever is free takes the next from one pipe, and only the
+workers' results travel back, pickled. Forking is avoided when this process runs other threads (the
+preview server), where a fork could inherit a held lock, and for small batches, where starting workers
+costs more than it saves; then the same functions run here, one after another.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import pickle
+import signal
+import struct
 import tempfile
 import threading
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -22,8 +27,7 @@ from generator.errors import Finding
 from generator.model import Post, Site, SourceFile, with_fields
 
 PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
-
-_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers work on
+WARM = 3  # posts parsed and checked before the parse workers are forked (see `unordered`)
 
 
 def _scratch() -> str | None:
@@ -47,26 +51,159 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def _run_chunk(bounds: tuple[int, int]) -> str:
-    """Work one chunk and leave its results in a temporary file, whose name travels back. Returned as
-    bytes, a render share (~50 MB at 4,000 posts) was held three times at once: as objects, pickled, and
-    pickled again by the pool; streamed through a file it is only ever held as objects, on either side."""
-    assert _job is not None
-    func, items = _job
-    results = [func(items[i]) for i in range(*bounds)]
-    for folder in (SCRATCH, None) if SCRATCH else (None,):
-        path = None
+def _scratch_file(folder: str | None, prefix: str, start: int) -> str:
+    return os.path.join(folder or tempfile.gettempdir(), f"{prefix}{start}.pickle")
+
+
+def _save(results: Any, prefix: str, start: int) -> int:
+    """Leave a chunk's results in a file (in SCRATCH, else the temporary folder); returns which of the two.
+    Returned as bytes through a pipe, a render share (~50 MB at 4,000 posts) was held three times at
+    once: as objects, pickled, and pickled again; streamed through a file it is only ever held as
+    objects, on either side."""
+    for where, folder in enumerate((SCRATCH, None)):
+        if where == 0 and not SCRATCH:
+            continue
+        path = _scratch_file(folder, prefix, start)
         try:
-            fd, path = tempfile.mkstemp(prefix="giving-", suffix=".pickle", dir=folder)
-            with os.fdopen(fd, "wb") as fh:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
                 pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            return path
+            return where
         except OSError:  # a small /dev/shm that filled up (a container's is 64 MB): the disk, then
-            if path:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
             if folder is None:
                 raise
     raise AssertionError("unreachable")
+
+
+def _load(prefix: str, start: int, where: int) -> Any:
+    path = _scratch_file(SCRATCH if where == 0 else None, prefix, start)
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        os.unlink(path)
+
+
+_TASK, _DONE = struct.Struct("<ii"), struct.Struct("<iii")  # (start, end); (start, status, where)
+
+
+def _child(func: Callable[[Any], Any], items: Sequence[Any], tasks: int, done: int, prefix: str) -> None:
+    """A forked worker: take chunks from `tasks` until it is empty, leave each chunk's results in a file
+    and say so on `done`. Never returns: the process ends here, whatever happens."""
+    status = 1
+    try:
+        gc.freeze()  # the inherited heap is never traversed by this process's collections (no copying)
+        while record := os.read(tasks, _TASK.size):
+            start, end = _TASK.unpack(record)
+            try:
+                results, ok = [func(items[i]) for i in range(start, end)], 0
+            except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+                results, ok = _portable(exc), 1
+            where = _save(results, prefix, start)
+            os.write(done, _DONE.pack(start, ok, where))
+            if ok:
+                break
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _forked(func: Callable[[Any], Any], items: Sequence[Any], chunks: Sequence[tuple[int, int]], children: int,
+            local: Callable[[Any], Any] | None = None, pull: bool = True) -> Iterator[tuple[int, list[Any], bool]]:
+    """See `_working`; the workers are forked before this returns."""
+    working = _working(func, items, chunks, children, local, pull)
+    next(working)  # forks them
+    return working
+
+
+def _working(func: Callable[[Any], Any], items: Sequence[Any], chunks: Sequence[tuple[int, int]], children: int,
+             local: Callable[[Any], Any] | None, pull: bool) -> Iterator[Any]:
+    """(start, results, here) for every chunk of `items`, in the order they are done: `children` forked
+    workers and this process (unless `pull` is off) take the chunks from one pipe, so whoever is free
+    takes the next. This process computes `local(item)` (default `func`) on the chunks it takes, whose
+    results stay objects (`here` is True); the workers' results come back pickled, through a file each.
+    The caller may do its own work (or let go of results) between two chunks: a worker's finished
+    chunks are picked up whenever this process looks, between its own chunks and at the end."""
+    local = local or func
+    prefix = f"giving-{os.getpid()}-{os.urandom(6).hex()}-"
+    tasks_r, tasks_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pids: list[int] = []
+    waiting = {start for start, _ in chunks}
+    try:
+        os.write(tasks_w, b"".join(_TASK.pack(start, end) for start, end in chunks))  # fits: see `_chunks`
+        os.close(tasks_w)
+        tasks_w = -1
+        for _ in range(children):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the worker (coverage does not follow it)
+                os.close(done_r)
+                _child(func, items, tasks_r, done_w, prefix)
+            pids.append(pid)
+        os.close(done_w)
+        done_w = -1
+        pending = b""
+        yield None  # the workers are running
+
+        def arrived(block: bool) -> Iterator[tuple[int, list[Any], bool]]:
+            nonlocal pending
+            os.set_blocking(done_r, block)
+            try:
+                data = os.read(done_r, _DONE.size * 64)
+            except BlockingIOError:
+                return
+            if not data:  # every worker has ended
+                if block and waiting:
+                    raise RuntimeError(f"a build worker stopped before it finished ({len(waiting)} chunks lost)")
+                return
+            pending += data
+            while len(pending) >= _DONE.size:
+                start, status, where = _DONE.unpack_from(pending)
+                pending = pending[_DONE.size:]
+                results = _load(prefix, start, where)
+                if status:
+                    raise results
+                waiting.discard(start)
+                yield start, results, False
+
+        while pull:
+            record = os.read(tasks_r, _TASK.size)
+            if not record:
+                break
+            start, end = _TASK.unpack(record)
+            results = [local(items[i]) for i in range(start, end)]
+            waiting.discard(start)
+            yield start, results, True
+            yield from arrived(False)
+        while waiting:
+            yield from arrived(True)
+    finally:
+        for fd in (tasks_r, tasks_w, done_r, done_w):
+            if fd >= 0:
+                os.close(fd)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                if waiting:  # stopped early (an error, or Ctrl-C): the workers' results are not wanted
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        for start in waiting:  # what a stopped build leaves: no temporary files behind
+            for folder in (SCRATCH, None):
+                with contextlib.suppress(OSError):
+                    os.unlink(_scratch_file(folder, prefix, start))
+
+
+def _parallel(items: Sequence[Any], count: int, force: bool) -> bool:
+    return hasattr(os, "fork") and (force or (len(items) >= PARALLEL_FROM and count >= 2
+                                              and threading.active_count() == 1))
 
 
 def map_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None,
@@ -78,44 +215,58 @@ def map_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | No
 
 def imap_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None,
                 force: bool = False) -> Iterator[Any]:
-    """`func(item)` for each item in order, computed by forked workers when that pays (or always, with
-    `force`). `func` and the items reach the workers through the fork; each chunk's results come back
-    through a temporary file (see `_run_chunk`), and are yielded as each chunk arrives, so a caller that
-    lets go of them holds one chunk at a time."""
-    global _job
+    """`func(item)` for each item in order, computed by this process and `count - 1` forked workers when
+    that pays (or always, with `force`); see `unordered`."""
     count = count or workers()
-    if not force and (len(items) < PARALLEL_FROM or count < 2 or threading.active_count() > 1):
+    if not _parallel(items, count, force):
         yield from map(func, items)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    held: dict[int, list[Any]] = {}
+    start = 0
+    for first, results, _ in unordered(func, items, count, force):
+        held[first] = results
+        while start in held:
+            results = held.pop(start)
+            yield from results
+            start += len(results)
 
-    chunks = [(i, i + 1) for i in range(len(items))] if force else _chunks(len(items), count)
-    _job = (func, items)
-    futures = []
-    try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
-            for future in futures:
-                yield from _results(future)
-    finally:
-        _job = None
-        _discard(futures)
+
+def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None, force: bool = False,
+              local: Callable[[Any], Any] | None = None, warm: int = 0) -> Iterator[tuple[int, list[Any], bool]]:
+    """(start, results, here) for chunks of `items` covering them all, as `_forked` gives them: computed
+    by this process and `count - 1` forked workers when that pays (or always, with `force`), else here.
+
+    `warm` items are computed here before any worker is forked. A first parse and check costs far more
+    than the next (modules imported and patterns compiled on first use, some 0.1 s in all), and forked
+    workers inherit what this process has warmed up, so it is paid once, not once per worker."""
+    count = count or workers()
+    local = local or func
+    if not _parallel(items, count, force):
+        yield 0, [local(item) for item in items], True
+        return
+    warm = 0 if force else min(warm, len(items))
+    if warm:
+        yield 0, [local(items[i]) for i in range(warm)], True
+    if warm < len(items):
+        chunks = [(i, i + 1) for i in range(warm, len(items))] if force else _chunks(len(items) - warm, count, warm)
+        yield from _forked(func, items, chunks, count - 1, local)
 
 
 SMALLEST_CHUNK = 8
 
 
-def _chunks(total: int, count: int) -> list[tuple[int, int]]:
+def _chunks(total: int, count: int, offset: int = 0) -> list[tuple[int, int]]:
     """(start, end) bounds of the chunks `total` tasks go out in: each a quarter of what is left per
     worker, never less than SMALLEST_CHUNK ("guided" scheduling). The first chunks are large (few result
     files to write and read), the last ones small, so the workers run out of work at nearly the same
     time: with equal chunks of an eighth of the batch, at 1,000 posts (~4.5 ms each, parse and checks)
-    one core sat idle for ~0.3 s on average while the other finished the last chunk."""
+    one core sat idle for ~0.3 s on average while the other finished the last chunk. Never so many that
+    their bounds fill a pipe's buffer (`_forked` writes them all before the workers start)."""
     chunks, start = [], 0
+    smallest = max(SMALLEST_CHUNK, -(-total // 4096))
     while start < total:
-        end = min(total, start + max(SMALLEST_CHUNK, (total - start) // (count * 2)))
-        chunks.append((start, end))
+        end = min(total, start + max(smallest, (total - start) // (count * 2)))
+        chunks.append((offset + start, offset + end))
         start = end
     return chunks
 
@@ -124,41 +275,16 @@ def beside_forked(here: Callable[[], Any], func: Callable[[Any], Any], items: Se
     """`(here(), [func(item) for item in items])`, with one forked worker per item computing `func` while
     this process computes `here()`: on n cores, n - 1 workers and this process keep every core busy, with
     one fork and one result to hand back fewer than n workers and an idle process waiting for them."""
-    global _job
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    _job = (func, items)
-    futures = []
+    mine, theirs = None, {}
+    chunks = [(i, i + 1) for i in range(len(items))]
+    forked = _forked(func, items, chunks, len(items), pull=False)
     try:
-        with ProcessPoolExecutor(max_workers=len(items), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_chunk, (i, i + 1)) for i in range(len(items))]  # forks them all
-            mine = here()
-            return mine, [result for future in futures for result in _results(future)]
+        mine = here()
+        for start, results, _ in forked:
+            theirs[start] = results[0]
     finally:
-        _job = None
-        _discard(futures)
-
-
-def _results(future) -> list[Any]:
-    """A chunk's results, read from its file (which is then removed)."""
-    path = future.result()
-    with open(path, "rb") as fh:
-        results = pickle.load(fh)
-    os.unlink(path)
-    return results
-
-
-def _discard(futures) -> None:
-    """Cancel what has not started and remove the files of what finished: a failed build leaves no
-    temporary files behind."""
-    for future in futures:
-        future.cancel()
-        if future.done() and not future.cancelled() and future.exception() is None:
-            try:
-                os.unlink(future.result())
-            except OSError:
-                pass
+        forked.close()
+    return mine, [theirs[i] for i in range(len(items))]
 
 
 # -- parse ----------------------------------------------------------------------------------------------
@@ -192,10 +318,11 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
                 post = with_fields(post, passages=())
             return (post, problems), extra
 
-        for i, (result, extra) in zip(todo, imap_forked(plain, todo)):
-            results[i] = result
-            if extra is not None:
-                found[sources[i].path] = extra
+        for start, chunk, _ in unordered(plain, todo, warm=WARM):
+            for i, (result, extra) in zip(todo[start:start + len(chunk)], chunk):
+                results[i] = result
+                if extra is not None:
+                    found[sources[i].path] = extra
         state.parsed = {key: state.parsed.get(key) or result for key, result in zip(keys, results)}
     else:
         results = []
@@ -207,15 +334,24 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
             results.append(result)
         todo = [i for i, result in enumerate(results) if result is None]
 
-        def pickled(i: int) -> tuple[bytes, Any]:
+        def pickled(i: int) -> tuple[bytes, Any]:  # in a worker: the state file's bytes travel back
             result, extra = work(i)
             return pack_parsed(result), extra
 
-        for i, (blob, extra) in zip(todo, imap_forked(pickled, todo)):
-            results[i] = unpack_parsed(blob, light and extra is not None)
-            store(keys[i], blob)
-            if extra is not None:
-                found[sources[i].path] = extra
+        # Parsed here, a post needs no trip through pickle but for the state file; from a worker it
+        # comes as those bytes, which are loaded (without the passages, when `light`).
+        for start, chunk, here in unordered(pickled, todo, local=work, warm=WARM):
+            for i, (value, extra) in zip(todo[start:start + len(chunk)], chunk):
+                if here:
+                    result, blob = value, pack_parsed(value)
+                    if light and extra is not None:
+                        result = (with_fields(result[0], passages=()), result[1])
+                else:
+                    result, blob = unpack_parsed(value, light and extra is not None), value
+                results[i] = result
+                store(keys[i], blob)
+                if extra is not None:
+                    found[sources[i].path] = extra
         state.parsed = {}
     for _ in sources:
         advance()

@@ -264,3 +264,47 @@ def test_the_allocation_hint_is_gone_from_the_written_folder(tmp_path, monkeypat
     assert _flags(out) == _flags(tmp_path / "plain")  # the folder goes in as a plain mkdir would make it
     if hinted[0] is None:
         pytest.skip("this file system takes no allocation hint")
+
+
+def test_work_shared_with_forked_workers_comes_back_whole_and_in_order(monkeypatch):
+    """This process and its forked workers take chunks from one pipe; `local` runs here only, and the
+    chunks cover every item exactly once, whoever computed them."""
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # pytest's threads: fork anyway
+    items = list(range(200))
+    assert parallel.map_forked(lambda n: n * n, items, 3) == [n * n for n in items]
+    seen: dict[int, tuple[int, bool]] = {}
+    pid = os.getpid()
+    for start, results, here in parallel.unordered(lambda n: (n, os.getpid()), items, 2,
+                                                   local=lambda n: (n, -1), warm=5):
+        for offset, (n, where) in enumerate(results):
+            assert n == start + offset and n not in seen
+            seen[n] = where, here
+            assert (where == -1) == here and where != pid
+    assert sorted(seen) == items
+    assert all(seen[n][1] for n in range(5))  # the warm-up is done here, before any fork
+
+
+def test_a_failing_worker_stops_the_work_and_leaves_no_files(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(parallel, "SCRATCH", str(tmp_path))
+    parent = os.getpid()
+
+    def failing(n: int) -> int:
+        time.sleep(0.005)
+        if n == 30:
+            raise ValueError(f"item 30 in the {'parent' if os.getpid() == parent else 'worker'}")
+        return n
+
+    with pytest.raises(ValueError, match="item 30"):
+        parallel.map_forked(failing, list(range(60)), 2, force=True)
+
+    def dying(n: int) -> int:
+        time.sleep(0.02)
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed outright (say, by the kernel for memory)
+        return n
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        parallel.map_forked(dying, list(range(12)), 2, force=True)
+    assert not list(tmp_path.iterdir())
