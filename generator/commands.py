@@ -94,12 +94,12 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         sys.exit(1)
     stamp = finish_base = None
     if snapshot is not None and not info.get("questions", True) and "chain" in info and result.site is not None:
-        import secrets
+        import os
 
         from generator.patch import save_base_beside
 
         # The site for the next patched build is saved by a forked child while the output is written.
-        stamp = secrets.token_hex(8)
+        stamp = os.urandom(8).hex()  # secrets.token_hex(8)
         finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
     try:
         write_output(out, result.outputs, site_root)

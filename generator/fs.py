@@ -233,12 +233,22 @@ def _write_files(root: str, files: list[tuple[str, bytes]]) -> None:
     if count < 2:
         _write_run(root, files)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
     size = -(-len(files) // count)
-    with ThreadPoolExecutor(count) as pool:
-        for future in [pool.submit(_write_run, root, files[i:i + size]) for i in range(0, len(files), size)]:
-            future.result()
+    errors: list[BaseException] = []
+
+    def run(part: list[tuple[str, bytes]]) -> None:
+        try:
+            _write_run(root, part)
+        except BaseException as exc:  # noqa: BLE001 - raised below, in this thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(files[i:i + size],)) for i in range(0, len(files), size)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _write_run(root: str, files: list[tuple[str, bytes]]) -> None:

@@ -23,7 +23,6 @@ import functools
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import posixpath
 import re
@@ -34,8 +33,6 @@ import unicodedata
 import warnings
 import zlib
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from html import escape, unescape
 from pathlib import Path
@@ -820,9 +817,11 @@ def _card_task(spec: CardSpec) -> bytes:
     return render_card(spec, _WORKER_FONTS)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context():
     """Forked workers (cheap, nothing re-imported) unless this process runs other threads (the preview
     server), where a fork could inherit a held lock: then workers come from a forkserver."""
+    import multiprocessing  # here, not at the top: most builds have no image to process (~15 ms)
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -844,6 +843,9 @@ def run_tasks(tasks: list[tuple[Callable, tuple]], workers: int, fonts: tuple[by
     main_file = getattr(sys.modules["__main__"], "__file__", None)
     startable = context.get_start_method() == "fork" or not main_file or os.path.exists(main_file)
     if count > 1 and (len(tasks) >= 4 or weight >= 4_000_000) and startable:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(count, mp_context=context,
                                      initializer=_init_worker, initargs=(fonts,)) as pool:

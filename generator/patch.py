@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -360,7 +359,7 @@ def rebuild(site_root: Path, out: Path, options, strict: bool, version: str) -> 
         return None
     site, findings, outputs_written, new_signatures = result
     pages, files = last["pages"], last["files"]
-    new_stamp = secrets.token_hex(8)
+    new_stamp = os.urandom(8).hex()  # as secrets.token_hex(8), without importing secrets (~3 ms)
     try:
         edited_slim = _slim(replace(site, posts=tuple(site.by_source[_rel(p, root)] for p in edited)))
         delta = {"base": delta["base"], "stamp": new_stamp, "findings": findings,
