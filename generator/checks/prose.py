@@ -14,8 +14,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import filterfalse
+from itertools import accumulate, chain, filterfalse, repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.model import Passage, Post
 
@@ -252,9 +253,9 @@ def _block_counts(tokens: list[str], n: int) -> tuple[tuple[int, int], ...] | No
     return tuple(counts) if len(counts) == n else None
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One passage with its author's-voice text and where that sits in `Prose.voice`."""
+class Block(NamedTuple):
+    """One passage with its author's-voice text and where that sits in `Prose.voice`. (A named tuple:
+    about 30 are made per post, and a frozen dataclass is several times slower to make.)"""
 
     passage: Passage
     voice: str
@@ -262,6 +263,7 @@ class Block:
 
 
 SEPARATOR = "\x00"  # between blocks in Prose.voice: not a word, not a space, so no match spans two
+_SEPARATED = (SEPARATOR,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,14 +271,31 @@ class Prose:
     blocks: tuple[Block, ...]
     voice: str  # every block's author's voice, joined by SEPARATOR
     starts: tuple[int, ...]  # offset in `voice` of each block
-    self_count: int
-    reader_count: int
-    counts: tuple[tuple[int, int], ...] = ()  # (I/we, you) words of each block, as `pronoun_counts`
     # `voice.lower()` split at white space and at each SEPARATOR, which is a token of its own: every
     # block's lowered words, in order, for the rules that read words. None when lowering changes
     # the voice's length (a few letters such as İ) or a passage holds SEPARATOR.
     tokens: list[str] | None = field(default=None, compare=False, repr=False)
+    # The same tokens block by block (`block.voice.lower().split()` for each block), or None with `tokens`.
+    block_tokens: list[list[str]] | None = field(default=None, compare=False, repr=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what rules share, worked out once
+
+    @property
+    def counts(self) -> tuple[tuple[int, int], ...]:
+        """(I/we, you) words of each block, as `pronoun_counts` counts them: worked out when first
+        asked (reader-focus and the post's stats ask)."""
+        counts = self.memo.get("counts")
+        if counts is None:
+            counts = self.memo["counts"] = (_block_counts(self.tokens, len(self.blocks))
+                                            or tuple(pronoun_counts(b.voice) for b in self.blocks))
+        return counts
+
+    @property
+    def self_count(self) -> int:
+        return sum(c[0] for c in self.counts)
+
+    @property
+    def reader_count(self) -> int:
+        return sum(c[1] for c in self.counts)
 
     def lowered(self) -> str:
         """`voice.lower()`, worked out once per post."""
@@ -324,35 +343,30 @@ def analyse(passages: tuple[Passage, ...]) -> Prose:
 
 def _analyse(passages: tuple[Passage, ...]) -> Prose:
     voices = _voices(passages)
-    blocks = []
-    offset = 0
-    for p, voice in zip(passages, voices):
-        blocks.append(Block(p, voice, offset))
-        offset += len(voice) + 1
+    starts = tuple(accumulate(map((1).__add__, map(len, voices)), initial=0))[:-1]
+    blocks = tuple(map(Block, passages, voices, starts))
     joined = SEPARATOR.join(voices)
     lowered = joined.lower()
-    tokens = None
+    tokens = block_tokens = None
+    memo: dict = {"lowered": lowered}
     if joined.count(SEPARATOR) == len(voices) - 1:
         if len(lowered) == len(joined):
             # Lowering one character to one changes no word's bounds (letters stay letters, white
             # space and apostrophes stay as they are) and `pronoun` lowers its word anyway: the
-            # lowered tokens hold the same pronouns, and recur more across posts.
-            tokens = lowered.replace(SEPARATOR, " " + SEPARATOR + " ").split()
-            counts = _block_counts(tokens, len(voices))
+            # lowered tokens hold the same pronouns, and recur more across posts. Lowering the joined
+            # text lowers each block as on its own: SEPARATOR is neither cased nor case-ignorable,
+            # so a final sigma sees it as the end of a word, as it sees the end of a text.
+            block_tokens = list(map(str.split, lowered.split(SEPARATOR)))
+            tokens = list(chain.from_iterable(chain.from_iterable(zip(block_tokens, repeat(_SEPARATED)))))
+            tokens.pop()  # no SEPARATOR after the last block
         else:
-            counts = _block_counts(joined.replace(SEPARATOR, " " + SEPARATOR + " ").split(), len(voices))
-    else:
-        counts = None
-    # Counted per block and summed: the same totals as counting `joined` (no word spans SEPARATOR,
-    # which is not white space, so a token across it holds exactly the two blocks' words), and
-    # reader-focus gets each paragraph's counts without reading the text again.
-    if counts is None:
-        counts = tuple(map(pronoun_counts, voices))
-    me = sum(c[0] for c in counts)
-    you = sum(c[1] for c in counts)
-    prose = Prose(tuple(blocks), joined, tuple(b.start for b in blocks), me, you, counts, tokens=tokens)
-    prose.memo["lowered"] = lowered
-    return prose
+            memo["counts"] = _block_counts(joined.replace(SEPARATOR, " " + SEPARATOR + " ").split(), len(voices))
+    # Counted per block (summed for the totals): the same totals as counting `joined` (no word spans
+    # SEPARATOR, which is not white space, so a token across it holds exactly the two blocks' words),
+    # and reader-focus gets each paragraph's counts without reading the text again.
+    if tokens is None and memo.get("counts") is None:
+        memo["counts"] = tuple(map(pronoun_counts, voices))
+    return Prose(blocks, joined, starts, tokens, block_tokens, memo)
 
 
 # A quotation mark `quoted_spans` reads (any double mark; a single one unless it has a letter or digit

@@ -63,12 +63,19 @@ _EASES: dict[tuple[int, str], tuple[Prose, Ease | None]] = {}
 def _judged(prose: Prose) -> list[tuple[Passage, list[str]]]:
     """(passage, its lowered words) of each paragraph the rule judges (the author's prose: no
     blockquotes, no tables), worked out once per post for the rule and `ease`. Lowering changes no
-    white space, so the words are those of `passage.text.split()`."""
+    white space, so the words are those of `passage.text.split()`. A paragraph that is all the
+    author's voice (the usual case) has them in `prose.block_tokens` already."""
     judged = prose.memo.get("readability")
     if judged is None:
-        judged = prose.memo["readability"] = [
-            (p, p.text.lower().split()) for p in (b.passage for b in prose.blocks)
-            if not p.quoted and p.kind in _PROSE_KINDS]
+        block_tokens = prose.block_tokens
+        if block_tokens is None:
+            judged = [(p, p.text.lower().split()) for p in (b.passage for b in prose.blocks)
+                      if not p.quoted and p.kind in _PROSE_KINDS]
+        else:
+            judged = [(p, tokens if voice is p.text else p.text.lower().split())
+                      for (p, voice, _), tokens in zip(prose.blocks, block_tokens)
+                      if not p.quoted and p.kind in _PROSE_KINDS]
+        prose.memo["readability"] = judged
     return judged
 
 
@@ -197,7 +204,13 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     max_sentence = settings.readability_sentence_words
     max_paragraph = settings.readability_paragraph_words
-    for p, tokens in _judged(prose):
+    judged = _judged(prose)
+    fit: set[int] = set()  # paragraphs shown to hold no sentence over the limit, all at once
+    if max_sentence:
+        safe = [i for i, (_, tokens) in enumerate(judged) if len(tokens) > max_sentence and not _risky(tokens)]
+        if safe and _all_fit([judged[i][0].text for i in safe], max_sentence):
+            fit.update(safe)
+    for i, (p, tokens) in enumerate(judged):
         # Lengths count words as readers see them, separated by spaces (fast: no regex per sentence).
         words = len(tokens)
         if max_paragraph and words > max_paragraph:
@@ -206,7 +219,7 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
                                       "where the thought turns", kind="paragraph", words=words)
         if not max_sentence:
             continue
-        if words <= max_sentence:
+        if words <= max_sentence or i in fit:
             continue
         if _sentences_fit(p.text, max_sentence):
             continue  # usually shown in C: then the rough pieces need not be split
@@ -292,3 +305,59 @@ def _sentences_fit(text: str, limit: int) -> bool:
     if "\x01" in text or _MAYBE_ABBREVIATION.search(text[::-1]):
         return False
     return max(map(len, map(str.split, _BOUNDARY.sub(".\x01", text).split("\x01")))) <= limit
+
+
+# Every sentence of many paragraphs at once, when no word of theirs may be taken for an abbreviation.
+# A word may be (`_risky`) when `_MAYBE_ABBREVIATION` finds a "." in it read backwards, or it starts with
+# "." (the pattern's "." after white space), or holds \x01 or \x02 (used below). That pattern reads no
+# further back than the word's own start (white space stops every branch of it, and its look-ahead sees
+# a word's start as it sees white space), and a word lowered one character to one (as `prose` lowers)
+# matches it as the word does: it ignores case. Without such a word, every `_BOUNDARY` match ends a
+# sentence, right after the marks and closing marks that end a word, when the next word starts with at
+# most one opening mark and then a capital or digit. In UTF-8 with each such character made one byte
+# (marks ".", closing marks ")", opening marks "(", the two that are both "q", capitals and digits "A",
+# white space " ", any other byte "x"), white space runs made one space, and the closing marks right
+# after a mark and the marks right after a mark dropped, a boundary is ". A", ". (A" or ". qA" there.
+_FIT_WIDE = tuple((c.encode(), b"." if c == "…" else b")" if c in "”’" else b"(" if c in "“‘" else b" ")
+                  for c in ("…", "”", "’", "“", "‘", *(c for c in _WHITE if not c.isascii())))
+_FIT_BYTES = bytes(46 if c in b".!?" else 41 if c in b")]" else 40 if c in b"([" else 113 if c in b"\"'"
+                   else 65 if chr(c).isascii() and (chr(c).isdigit() or chr(c).isupper()) and c < 128
+                   else 32 if c < 128 and chr(c).isspace() else 1 if c == 2 else 120 for c in range(256))
+_RISK: dict[str, bool] = {}
+
+
+def _risky(tokens: list[str]) -> bool:
+    """Whether any of `tokens` (lowered words) may be taken for an abbreviation (see above)."""
+    risk = _RISK
+    try:
+        return any(map(risk.__getitem__, tokens))
+    except KeyError:
+        if len(risk) > 200_000:
+            risk.clear()
+        search = _MAYBE_ABBREVIATION.search
+        for token in set(filterfalse(risk.__contains__, tokens)):
+            risk[token] = (token.startswith(".") or "\x01" in token or "\x02" in token
+                           or search(token[::-1]) is not None)
+        return any(map(risk.__getitem__, tokens))
+
+
+def _all_fit(texts: list[str], limit: int) -> bool:
+    """True when no sentence of any of `texts` (paragraphs none of whose words is `_risky`), as
+    `sentences` splits it, has more than `limit` words as `str.split` counts them; False when one may.
+    Each sentence's words are the spaces in it plus one, counted in C for every paragraph at once."""
+    try:
+        data = "\x02".join(texts).encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    if not data.isascii():
+        for wide, narrow in _FIT_WIDE:
+            if wide in data:
+                data = data.replace(wide, narrow)
+    data = data.translate(_FIT_BYTES)  # paragraphs now end at \x01 (no text holds \x01 or \x02)
+    while b"  " in data:
+        data = data.replace(b"  ", b" ")
+    data = data.replace(b" \x01", b"\x01").replace(b"\x01 ", b"\x01").strip(b" ")
+    while b".." in data or b".)" in data or b".q" in data:
+        data = data.replace(b"..", b".").replace(b".)", b".").replace(b".q", b".")
+    data = data.replace(b". A", b".\x01A").replace(b". (A", b".\x01(A").replace(b". qA", b".\x01qA")
+    return max(map(bytes.count, data.split(b"\x01"), repeat(b" "))) < limit
