@@ -70,6 +70,10 @@ class _Decline(Exception):
     """The tree alone cannot say what the reference would give: let markdown-it-py render."""
 
 
+class _Typography(Exception):
+    """A block holds a quote that markdown-it-py's smartquotes has to place: render it from the flat tokens."""
+
+
 class _Tok:
     """The fields of a markdown-it-py inline token that its typographer reads and writes."""
 
@@ -529,6 +533,13 @@ class _Walk:
             raw = self._raw(start, last, ctx)
         if "~~~" in raw:
             raise _Decline  # runs of three or more tildes: the strikethrough rules differ
+        if ('"' not in raw and not (self.abbr and "(" in raw and SCOPED_ABBR_RE.search(raw))
+                and not (self.rare and RARE_RE.search(raw))
+                and ("'" not in raw or "'" not in _MID_WORD_QUOTE.sub("\u2019", raw))):
+            # No typography beyond apostrophes inside words: render straight from the tree.
+            plain = self._direct(children, kind, quoted, raw, line0, want_plain or kind == "heading")
+            if plain is not None:
+                return plain
         flat: list[_Tok] = []
         self._flat(children, 0, flat)
         # markdown-it-py's core rules, in its order, on the same tokens, where its own tests would let them
@@ -588,6 +599,130 @@ class _Walk:
         self.passages.append(Passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
         return _plain(flat) if want_plain or kind == "heading" else ""
 
+    def _direct(self, children, kind: str, quoted: bool, raw: str, line0: int, want_plain: bool) -> str | None:
+        """`_inline` for a block that smartquotes and the replacements leave alone, save for the apostrophes
+        inside words it curls: the nodes render as they are walked, without the flat token list. Returns
+        None (having undone what it did) if a text keeps a quote that smartquotes would have to place."""
+        out = self.out
+        marks = (len(out), len(self.links), len(self.images), len(self.comments))
+        notes = (dict(self.note_ids), dict(self.note_refs)) if self.note_ids or "[^" in raw else None
+        line = line0 + self.first_line
+        self.at = line
+        visible: list[str] = []
+        plain: list[str] | None = [] if want_plain else None
+        try:
+            self._emit(children, visible, plain)
+        except _Typography:
+            del out[marks[0]:], self.links[marks[1]:], self.images[marks[2]:], self.comments[marks[3]:]
+            if notes is not None:
+                self.note_ids, self.note_refs = notes
+            return None
+        self.after_hidden = False
+        self.passages.append(Passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
+        return "".join(plain).strip() if plain is not None else ""
+
+    def _emit(self, children, visible: list[str], plain: list[str] | None) -> None:
+        """Render inline nodes into `self.out` as `_flat` and `_inline`'s loop would (no typography to run),
+        with their visible text, and their plain text if `plain` is a list."""
+        out = self.out
+        for node in children:
+            name = node.name
+            if name == "text":
+                content = node.meta["content"]
+                if "`" in content:
+                    raise _Decline  # a backtick left as text: the port misses code spans after a failed "["
+                if "'" in content:
+                    content = _MID_WORD_QUOTE.sub("\u2019", content)
+                    if "'" in content:
+                        raise _Typography
+                visible.append(content)
+                if plain is not None:
+                    plain.append(content)
+                out.append(content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                           .replace('"', "&quot;"))
+            elif name in _OPENING:
+                out.append(_OPENING[name])
+                self._emit(node.children, visible, plain)
+                out.append(_CLOSING[name])
+            elif name == "link" or name == "autolink":
+                meta = node.meta
+                url, title = meta.get("url", ""), meta.get("title")
+                kids = node.children
+                if name == "autolink" and any("'" in kid.meta.get("content", "") for kid in kids):
+                    raise _Typography  # its text_special children count as text to smartquotes
+                self.links.append(Link(url, self._link_text(kids), self.at))
+                out.append(f'<a href="{_escape(self._target(url))}"'
+                           + (f' title="{_escape(title)}"' if title else "") + ">")
+                self._emit(kids, visible, plain)
+                out.append("</a>")
+            elif name == "softbreak" or name == "hardbreak":
+                visible.append("\n")
+                if plain is not None:
+                    plain.append(" ")
+                out.append("\n" if name == "softbreak" else "<br />\n")
+                self.at += 1
+            elif name == "code_inline":
+                code = "".join(c.meta.get("content", "") for c in node.children)
+                if not code.strip(" "):
+                    raise _Decline  # a code span of spaces only keeps them all in CommonMark
+                visible.append(" ")
+                if plain is not None:
+                    plain.append(code)
+                out.append(f"<code>{_escape(code)}</code>")
+            elif name == "text_special":
+                content = node.meta.get("content", "")
+                visible.append(content)
+                if plain is not None:
+                    plain.append(content)
+                out.append(_escape(content))
+            elif name == "html_inline":
+                content = node.meta.get("content", "")
+                out.append(content)
+                if "<!--" in content:
+                    self.comments += ((self.at, m.group(1)) for m in _COMMENT.finditer(content))
+            elif name == "image":
+                meta = node.meta
+                url, title = meta.get("url", ""), meta.get("title")
+                visible.append(" ")
+                self.images.append(ImageRef(url, self._image_label(node), self.at))
+                out.append(f'<img src="{_escape(self._target(url))}" alt="{_escape(_alt(node.children))}"'
+                           + (f' title="{_escape(title)}"' if title else "") + " />")
+            elif name == "footnote_ref":
+                out.append(self._note_ref(node))
+            elif name == "footnote_ref_anchor":
+                pass  # the port's back links; giving writes markdown-it-py's in _footnotes
+            else:
+                raise _Decline
+
+    def _link_text(self, children) -> str:
+        """What markdown-it-py's link text is made of: the content of the tokens between link_open and
+        link_close (text with apostrophes curled, code, raw HTML, image labels)."""
+        out = []
+        for node in children:
+            name = node.name
+            if name == "text":
+                out.append(_MID_WORD_QUOTE.sub("\u2019", node.meta["content"]))
+            elif name == "text_special" or name == "html_inline":
+                out.append(node.meta.get("content", ""))
+            elif name == "code_inline":
+                out.append("".join(c.meta.get("content", "") for c in node.children))
+            elif name == "image":
+                out.append(self._image_label(node))
+            elif name in _OPENING or name == "link" or name == "autolink":
+                out.append(self._link_text(node.children))
+        return "".join(out)
+
+    def _note_ref(self, node) -> str:
+        """A footnote reference's HTML, numbered as markdown-it-py numbers it."""
+        label = node.meta.get("label", "")
+        if self.in_footnote or not label.isascii() or label.lower() != label:
+            raise _Decline  # a note within a note, or labels the two parsers may match differently
+        n = self.note_ids.setdefault(label, len(self.note_ids)) + 1
+        sub = self.note_refs.get(label, 0)
+        self.note_refs[label] = sub + 1
+        ref = f"{n}:{sub}" if sub else f"{n}"
+        return f'<sup class="footnote-ref"><a href="#fn{n}" id="fnref{ref}">[{ref}]</a></sup>'
+
     def _target(self, url: str) -> str:
         """A local link or image target becomes a marker that site.assemble resolves."""
         return MARK_OPEN + _resolve(self.source, url) + MARK_CLOSE if _is_local(url) else url
@@ -627,15 +762,7 @@ class _Walk:
                             tok.type = "text"
                 out.append(_Tok("link_close", "", level, None, info))
             elif name == "footnote_ref":
-                label = node.meta.get("label", "")
-                if self.in_footnote or not label.isascii() or label.lower() != label:
-                    raise _Decline  # a note within a note, or labels the two parsers may match differently
-                n = self.note_ids.setdefault(label, len(self.note_ids)) + 1
-                sub = self.note_refs.get(label, 0)
-                self.note_refs[label] = sub + 1
-                ref = f"{n}:{sub}" if sub else f"{n}"
-                out.append(_Tok("footnote_ref", "", level, None,
-                                f'<sup class="footnote-ref"><a href="#fn{n}" id="fnref{ref}">[{ref}]</a></sup>'))
+                out.append(_Tok("footnote_ref", "", level, None, self._note_ref(node)))
             elif name == "footnote_ref_anchor":
                 pass  # the port's back links; giving writes markdown-it-py's in _footnotes
             elif name in _OPENING:
