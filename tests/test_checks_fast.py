@@ -50,3 +50,22 @@ def test_all_fit_shows_ordinary_prose_fits():
              "A list item ends here. \"Next\" one. Done? Yes."]
     assert not any(readability._risky(t.lower().split()) for t in texts)
     assert readability._all_fit(texts, 5) and not readability._all_fit(texts, 4)
+
+
+PRONOUN_ATOMS = ["I", "i", "I'm", "I’M", "we", "We're", "we'm", "i're", "us", "uſ", "ſ", "ı", "İ", "K", "you", "y'all",
+                 "Ours", "x", "_", "'", "’", "ʼ", "‘", " ", "\n", "1", "é", "Σ", "my", "myſelf", "\x00", "-"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PRONOUN_ATOMS), max_size=12).map("".join),
+       st.lists(st.sampled_from(PRONOUN_ATOMS), max_size=4).map("".join))
+def test_first_self_pronoun_is_where_the_pattern_points(block, before):
+    from generator.checks.prose import first_self_pronoun, pronoun_regex, pronouns
+
+    offset, word = first_self_pronoun(block)
+    expected = next((o for o, is_self in pronouns(block) if is_self), -1)
+    assert offset == expected
+    if offset >= 0:  # reader-focus matched the any-case pattern there, in the post's joined voice
+        voice = before.replace(SEPARATOR, "") + SEPARATOR + block
+        m = pronoun_regex().match(voice, len(voice) - len(block) + offset)
+        assert word == (m.group() if m else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import filterfalse
 from typing import Iterator
 
 from generator.checks.prose import analyse
@@ -86,20 +87,21 @@ class _Anchors:
         return made
 
     def possible(self, tokens: list[str]) -> set[int]:
-        """The phrases that may be in the text of `tokens`."""
-        distinct = set(tokens)
-        if len(self.seen) > 500_000:
-            self.seen.clear()
-            self.holding.clear()
-        new = distinct.difference(self.seen)
-        for token in new:
-            held = frozenset(i for i, anchor in self.anchors if anchor in token)
-            if held:
-                self.holding[token] = held
-        self.seen |= new
+        """The phrases that may be in the text of `tokens`. Both passes over the tokens run in C: a
+        superset test (usually every token was seen before), and a filter for the few holding anchors."""
+        seen, holding = self.seen, self.holding
+        if len(seen) > 500_000:
+            seen.clear()
+            holding.clear()
+        if not seen.issuperset(tokens):
+            for token in set(filterfalse(seen.__contains__, tokens)):
+                held = frozenset(i for i, anchor in self.anchors if anchor in token)
+                if held:
+                    holding[token] = held
+                seen.add(token)
         possible = set(self.free)
-        for token in distinct.intersection(self.holding):
-            possible |= self.holding[token]
+        for token in set(filter(holding.__contains__, tokens)):
+            possible |= holding[token]
         return possible
 
 

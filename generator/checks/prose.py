@@ -197,6 +197,24 @@ def pronouns(text: str) -> list[tuple[int, bool]]:
     return [(m.start(), m.lastgroup == "self") for m in pronoun_regex().finditer(text)]
 
 
+def first_self_pronoun(text: str) -> tuple[int, str]:
+    """(offset, word) of the first I/we word `pronouns` finds in `text`, the word as the any-case
+    pattern matches it there; (-1, "") when there is none. The rest of the text is not read, and
+    the any-case pattern is not compiled when the lowered text tells: without İ, ı and ſ (the only
+    letters matching an ASCII letter in any case without lowering to one), both match the same span."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        m = next((m for m in pronoun_regex(True).finditer(lowered) if m.lastgroup == "self"), None)
+        if m is None:
+            return -1, ""
+        if "ı" in text or "ſ" in text or "İ" in text:
+            word = pronoun_regex().match(text, m.start())
+            return m.start(), word.group() if word else ""
+        return m.start(), text[m.start():m.end()]
+    m = next((m for m in pronoun_regex().finditer(text) if m.lastgroup == "self"), None)
+    return (m.start(), m.group()) if m else (-1, "")
+
+
 _TOKEN_COUNTS: dict[str, tuple[int, int]] = {}  # only the tokens that hold a pronoun
 _TOKENS_SEEN: set[str] = set()  # every token read so far, pronoun or not
 

@@ -8,8 +8,8 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import filterfalse, repeat
-from operator import add
+from itertools import chain, filterfalse, repeat
+from operator import add, itemgetter, or_
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -111,9 +111,7 @@ def _rough_ends(texts: list[str]) -> tuple[list[int], list[bool]]:
         pieces = list(map(_ROUGH_END.split, texts))
         return [len(p) - 1 for p in pieces], [len(p) > 1 and not p[-1] for p in pieces]
     if not data.isascii():
-        for wide, narrow in _ROUGH_WIDE:
-            if wide in data:
-                data = data.replace(wide, narrow)
+        data = _narrow(data, *_ROUGH_NARROW)
     marks = data.translate(_ROUGH_BYTES, _ROUGH_DROP).split(b"\x00")
     ends = list(map(add, map(bytes.count, marks, repeat(b". ")), map(bytes.endswith, marks, repeat(b"."))))
     # The last rough end ends the text when, white space and then closing marks stripped, it ends with
@@ -142,28 +140,38 @@ def _ease_of_paragraphs(prose: Prose, language: str) -> Ease | None:
     paragraph's own last one at its very end (followed by NUL, not the end or white space). Otherwise:
     `_ease`."""
     judged = _judged(prose)
-    if not judged or not all(tokens and len(p.text) == len(p.text.strip()) and "\x00" not in p.text
-                             for p, tokens in judged):
+    texts = [p.text for p, _ in judged]
+    words = [tokens for _, tokens in judged]
+    # (In C: a text is stripped when strip returns it as it is.)
+    if not judged or not all(words) or texts != list(map(str.strip, texts)) or \
+            any(map(str.__contains__, texts, repeat("\x00"))):
         return _ease(prose, language)
     per_paragraph = _syllables_per_paragraph(prose, language)
-    n_words = sum(len(tokens) for _, tokens in judged) - (len(judged) - 1)
+    n_words = sum(map(len, words)) - (len(judged) - 1)
     # A token's syllables are its letter runs' (one when it has none); NUL is no letter, so a glued
     # token's are the two words' together, less one when either of them has no letter.
-    bare = _BARE.get(language, ())
-    n_syllables = sum(per_paragraph) - sum(a[-1] in bare or b[0] in bare
-                                           for (_, a), (_, b) in zip(judged, judged[1:]))
+    bare = _BARE.get(language, frozenset()).__contains__
+    n_syllables = sum(per_paragraph) - sum(map(or_, map(bare, map(itemgetter(-1), words[:-1])),
+                                               map(bare, map(itemgetter(0), words[1:]))))
     ends, last_empty = _rough(prose)
     ends = sum(ends) - sum(last_empty[:-1])
     return Ease(max(ends, len(judged)), n_words, n_syllables)
 
 
 def _syllables_per_paragraph(prose: Prose, language: str) -> list[int]:
-    """The syllables of each judged paragraph's words, from the table (filled with any new word)."""
+    """The syllables of each judged paragraph's words, from the table, looked up in one pass in C; when
+    a word is new (KeyError), the new words are hyphenated into the table and the sums done again."""
     key = ("syllables", language)
     per_paragraph = prose.memo.get(key)
     if per_paragraph is None:
         table = _syllable_table(language)
-        per_paragraph = prose.memo[key] = [_syllables_of(table, language, tokens) for _, tokens in _judged(prose)]
+        words = [tokens for _, tokens in _judged(prose)]
+        try:
+            per_paragraph = list(map(sum, map(map, repeat(table.__getitem__), words)))
+        except KeyError:
+            _learn(table, language, filterfalse(table.__contains__, chain.from_iterable(words)))
+            per_paragraph = list(map(sum, map(map, repeat(table.__getitem__), words)))
+        prose.memo[key] = per_paragraph
     return per_paragraph
 
 
@@ -308,21 +316,21 @@ def _sentences_fit(text: str, limit: int) -> bool:
 
 
 # Every sentence of many paragraphs at once, when no word of theirs may be taken for an abbreviation.
-# A word may be (`_risky`) when `_MAYBE_ABBREVIATION` finds a "." in it read backwards, or it starts with
-# "." (the pattern's "." after white space), or holds \x01 or \x02 (used below). That pattern reads no
-# further back than the word's own start (white space stops every branch of it, and its look-ahead sees
-# a word's start as it sees white space), and a word lowered one character to one (as `prose` lowers)
-# matches it as the word does: it ignores case. Without such a word, every `_BOUNDARY` match ends a
-# sentence, right after the marks and closing marks that end a word, when the next word starts with at
-# most one opening mark and then a capital or digit. In UTF-8 with each such character made one byte
-# (marks ".", closing marks ")", opening marks "(", the two that are both "q", capitals and digits "A",
-# white space " ", any other byte "x"), white space runs made one space, and the closing marks right
-# after a mark and the marks right after a mark dropped, a boundary is ". A", ". (A" or ". qA" there.
+# A word may be (`_risky`) when `_MAYBE_ABBREVIATION` finds a "." in it read backwards, or it starts
+# with "." (the pattern's "." after white space). That pattern reads no further back than the word's
+# own start (white space stops every branch of it, and its look-ahead sees a word's start as it sees
+# white space), and a word lowered one character to one (as `prose` lowers) matches it as the word
+# does: it ignores case. Without such a word, every `_BOUNDARY` match ends a sentence: right after a
+# word whose run of marks and closing marks at its end holds a mark, when the next word starts with
+# at most one opening mark and then a capital or digit. In UTF-8 with each such character made one
+# byte (marks ".", closing marks ")", opening marks "(", the two that are both "q", capitals and
+# digits "A", white space " ", any other byte "x") and white space runs made one space, a boundary is
+# `_FIT_SPLIT`.
 _FIT_WIDE = tuple((c.encode(), b"." if c == "…" else b")" if c in "”’" else b"(" if c in "“‘" else b" ")
                   for c in ("…", "”", "’", "“", "‘", *(c for c in _WHITE if not c.isascii())))
 _FIT_BYTES = bytes(46 if c in b".!?" else 41 if c in b")]" else 40 if c in b"([" else 113 if c in b"\"'"
                    else 65 if chr(c).isascii() and (chr(c).isdigit() or chr(c).isupper()) and c < 128
-                   else 32 if c < 128 and chr(c).isspace() else 1 if c == 2 else 120 for c in range(256))
+                   else 32 if c < 128 and chr(c).isspace() else 120 for c in range(256))
 _RISK: dict[str, bool] = {}
 
 
@@ -336,28 +344,41 @@ def _risky(tokens: list[str]) -> bool:
             risk.clear()
         search = _MAYBE_ABBREVIATION.search
         for token in set(filterfalse(risk.__contains__, tokens)):
-            risk[token] = (token.startswith(".") or "\x01" in token or "\x02" in token
-                           or search(token[::-1]) is not None)
+            risk[token] = token.startswith(".") or search(token[::-1]) is not None
         return any(map(risk.__getitem__, tokens))
+
+
+def _narrow(data: bytes, wide: re.Pattern, narrow: dict[bytes, bytes]) -> bytes:
+    """`data` with each UTF-8 character of `narrow` replaced by its byte(s): only those it holds, found in
+    one pass (`wide` matches any of them), so mostly-ASCII text pays for one scan, not one per character."""
+    for char in set(wide.findall(data)):
+        data = data.replace(char, narrow[char])
+    return data
+
+
+def _wide(table: tuple[tuple[bytes, bytes], ...]) -> tuple[re.Pattern, dict[bytes, bytes]]:
+    return re.compile(b"|".join(re.escape(w) for w, _ in table)), dict(table)
+
+
+_FIT_NARROW = _wide(_FIT_WIDE)
+_ROUGH_NARROW = _wide(_ROUGH_WIDE)
+# A boundary: its marks and space (a literal first: scanned for in C).
+_FIT_SPLIT = re.compile(rb"\.[.)q]* (?=[(q]?A)")
 
 
 def _all_fit(texts: list[str], limit: int) -> bool:
     """True when no sentence of any of `texts` (paragraphs none of whose words is `_risky`), as
     `sentences` splits it, has more than `limit` words as `str.split` counts them; False when one may.
-    Each sentence's words are the spaces in it plus one, counted in C for every paragraph at once."""
+    Each sentence's words are the spaces in it plus one, counted in C for every paragraph at once: the
+    paragraphs are stripped (white space at either end is in no sentence's words) and joined by ". A",
+    a boundary, whose "A" glues to the next paragraph's first word."""
     try:
-        data = "\x02".join(texts).encode()
+        data = ". A".join(map(str.strip, texts)).encode()
     except UnicodeEncodeError:  # a lone surrogate
         return False
     if not data.isascii():
-        for wide, narrow in _FIT_WIDE:
-            if wide in data:
-                data = data.replace(wide, narrow)
-    data = data.translate(_FIT_BYTES)  # paragraphs now end at \x01 (no text holds \x01 or \x02)
+        data = _narrow(data, *_FIT_NARROW)
+    data = data.translate(_FIT_BYTES)
     while b"  " in data:
         data = data.replace(b"  ", b" ")
-    data = data.replace(b" \x01", b"\x01").replace(b"\x01 ", b"\x01").strip(b" ")
-    while b".." in data or b".)" in data or b".q" in data:
-        data = data.replace(b"..", b".").replace(b".)", b".").replace(b".q", b".")
-    data = data.replace(b". A", b".\x01A").replace(b". (A", b".\x01(A").replace(b". qA", b".\x01qA")
-    return max(map(bytes.count, data.split(b"\x01"), repeat(b" "))) < limit
+    return max(map(bytes.count, _FIT_SPLIT.split(data), repeat(b" "))) < limit

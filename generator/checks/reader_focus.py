@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from generator.checks.prose import analyse, position, pronoun_regex, pronouns
+from generator.checks.prose import analyse, first_self_pronoun, position
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -24,7 +24,8 @@ def reader_focus(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     if me <= you * settings.reader_focus_ratio:
         return
     # The paragraph most about the author: most I/we words beyond its you words, then the most I/we.
-    # Counted per block by `analyse`; the regex runs only on that block, to point at it.
+    # Counted per block by `analyse`; the regex runs only on that block, to point at it, and stops
+    # at its first I/we word.
     candidates = []
     for i, (block_me, block_you) in enumerate(prose.counts):
         if block_me:
@@ -34,13 +35,13 @@ def reader_focus(post: Post, settings: Settings) -> Iterator[CheckFinding]:
         _, worst_me, i, worst_you = max(candidates)
         i = -i
         block = prose.blocks[i]
-        first = next((block.start + offset for offset, is_self in pronouns(block.voice) if is_self), -1)
+        offset, word = first_self_pronoun(block.voice)
+        first = block.start + offset if offset >= 0 else -1
     if first < 0:  # the counts and the locating regex disagree (a property test guards this)
         yield reader_focus.rule.at(post.source, post.line_of("body"), 1, _message(me, you), self=me, reader=you)
         return
     worst = prose.blocks[i]
-    word = pronoun_regex().match(prose.voice, first)
-    line, col = position(worst.passage, first - worst.start, word.group() if word else "")
+    line, col = position(worst.passage, first - worst.start, word)
     yield reader_focus.rule.at(
         post.source, line, col,
         _message(me, you) + f"; this paragraph has {worst_me} I/we to {worst_you} you, so start there",
