@@ -37,7 +37,20 @@ def _defaults() -> dict[str, str]:
 
 
 def settings_for(config: Config, config_text: str = "") -> tuple[Settings, list[Finding]]:
-    return site_settings(config.section("checks"), _defaults(), config_text, config.language, config.base_url)
+    """The site's settings and the problems found in them. A parse worker asks once per post, with the
+    same (frozen) config: the last answer is kept, and a fresh list of its findings returned."""
+    global _LAST
+    defaults = _defaults()
+    last = _LAST
+    if last is not None and last[0] is config and last[1] == config_text and last[2] == defaults:
+        return last[3], list(last[4])
+    settings, findings = site_settings(config.section("checks"), defaults, config_text, config.language,
+                                       config.base_url)
+    _LAST = (config, config_text, defaults, settings, tuple(findings))
+    return settings, findings
+
+
+_LAST: tuple[Config, str, dict[str, str], Settings, tuple[Finding, ...]] | None = None
 
 
 def _apply(finding: Finding, settings: Settings, quiet: Suppressions) -> Finding | None:
