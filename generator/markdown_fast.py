@@ -803,13 +803,13 @@ def _unclosed_code_after_bracket(body: str) -> bool:
     code is skipped, except where raw HTML or a link definition may hold a line that only looks like a
     fence."""
     first = body.find("[")
-    if first < 0 or "`" not in body[first:]:
+    if first < 0 or body.find("`", first) < 0:
         return False
     fences = True  # fence-like lines are fences (till one may be a line of HTML instead)
     fence = ""
     long_html = ""  # the end marker of the HTML block (comment, <pre>, ...) the line is in
     html = False  # in what may be an HTML block or a link definition, which a blank line ends
-    tables = bool(_DELIMITER_ROW.search(body)) and "|" in body
+    tables = "|" in body and bool(_DELIMITER_ROW.search(body))
     bracket = False  # a "[" came earlier in the body
     uncertain = False  # the pairing of this paragraph's runs may be off
     for line in body.split("\n"):
@@ -822,38 +822,46 @@ def _unclosed_code_after_bracket(body: str) -> bool:
             if long_html in line.lower():
                 long_html = ""
             continue
-        text = line.lstrip(" ")
-        if not text.strip(" \t"):  # blank to CommonMark (a no-break space is not)
-            uncertain = html = False  # a blank line ends a paragraph, and code spans with it
-            continue
-        head = text[0] if len(line) - len(text) < 4 else ""  # what a block that can start here starts with
-        if fences and head in ("<", "[") and _HTML_OR_DEFINITION.match(line):
-            long = _LONG_HTML.match(line)
-            end = _html_end(long.group(2)) if long else ""
-            if not long:
-                html = True
-            elif end in line[long.end():].lower():
-                pass  # a comment or the like that ends on its line: so does its block
-            elif not long.group(1):
-                # At the line's start it cannot be in a list or a quote: its block runs to the end marker.
-                long_html = end
+        if line[:1] in " \t<[`~":  # may be blank or start a block ("" is in every string); most lines do not
+            text = line.lstrip(" ")
+            if not text.strip(" \t"):  # blank to CommonMark (a no-break space is not)
+                uncertain = html = False  # a blank line ends a paragraph, and code spans with it
                 continue
-            else:  # may be in a list item, which can end before the end marker does
-                fences = False
-        if fences and head in ("`", "~"):
-            opening = _FENCE_OPEN.match(line)
-            if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
-                if html:  # a fence, or a line of HTML: from here on, which lines are code is unclear
-                    fences = False
-                else:
-                    fence = opening.group(1)
+            head = text[0] if len(line) - len(text) < 4 else ""  # what a block that can start here starts with
+            if fences and head in ("<", "[") and _HTML_OR_DEFINITION.match(line):
+                long = _LONG_HTML.match(line)
+                end = _html_end(long.group(2)) if long else ""
+                if not long:
+                    html = True
+                elif end in line[long.end():].lower():
+                    pass  # a comment or the like that ends on its line: so does its block
+                elif not long.group(1):
+                    # At the line's start it cannot be in a list or a quote: its block runs to the end marker.
+                    long_html = end
                     continue
+                else:  # may be in a list item, which can end before the end marker does
+                    fences = False
+            if fences and head in ("`", "~"):
+                opening = _FENCE_OPEN.match(line)
+                if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
+                    if html:  # a fence, or a line of HTML: from here on, which lines are code is unclear
+                        fences = False
+                    else:
+                        fence = opening.group(1)
+                        continue
         if "`" in line:
             if "\\`" in line or _hides_backticks(line):
                 uncertain = True
             else:
                 offset = 0
                 for segment in line.split("|") if tables else (line,):
+                    if "``" not in segment:  # single backticks only (most code spans): each pairs with the next
+                        if segment.count("`") % 2:
+                            if bracket or "[" in line[:offset + segment.rfind("`")]:
+                                return True
+                            uncertain = True
+                        offset += len(segment) + 1
+                        continue
                     runs = [(m.start() + offset, len(m.group())) for m in _BACKTICKS.finditer(segment)]
                     offset += len(segment) + 1
                     lengths = [n for _, n in runs]
