@@ -66,14 +66,36 @@ def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...]
 
 def read_tree(folders: list[Path], suffixes: tuple[str, ...] = ()) -> list[tuple[str, bytes]]:
     """(path, bytes) of every file under `folders` (optionally only these suffixes), in a stable order;
-    what the build cache hashes to notice a changed theme or generator."""
+    what the build cache hashes to notice a changed theme or generator. The files and order of sorted
+    `Path.rglob("*")` (symlinked files followed, symlinked folders not entered, __pycache__ left out),
+    walked with `os.scandir` (rglob and its Path objects took ~10 ms of every build)."""
     files = []
     for n, folder in enumerate(folders):
         if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and (not suffixes or path.suffix in suffixes) and "__pycache__" not in path.parts:
-                    files.append((f"{n}:{path.relative_to(folder).as_posix()}", path.read_bytes()))
+            found: list[tuple[tuple[str, ...], str]] = []
+            _walk_all(str(folder), (), found)
+            found.sort()
+            for parts, path in found:
+                if not suffixes or os.path.splitext(parts[-1])[1] in suffixes:
+                    with open(path, "rb") as fh:
+                        files.append((f"{n}:{'/'.join(parts)}", fh.read()))
     return files
+
+
+def _walk_all(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            if not entry.is_symlink():
+                _walk_all(entry.path, (*parts, entry.name), found)
+        elif entry.is_file():
+            found.append(((*parts, entry.name), entry.path))
 
 
 def check_output_dir(out: Path, site_root: Path) -> None:
