@@ -69,3 +69,12 @@ def test_first_self_pronoun_is_where_the_pattern_points(block, before):
         voice = before.replace(SEPARATOR, "") + SEPARATOR + block
         m = pronoun_regex().match(voice, len(voice) - len(block) + offset)
         assert word == (m.group() if m else "")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text, st.sampled_from([1, 2, 3]))
+def test_sentences_end_is_the_nth_sentence_end(t, n):
+    from generator.checks.prose import sentences_end
+
+    spans = sentences(t)[:n]
+    assert sentences_end(t, n) == (spans[-1][1] if spans else None)

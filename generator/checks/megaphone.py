@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import filterfalse
+from itertools import compress, filterfalse
 from typing import Iterator
 
 from generator.checks.prose import analyse
@@ -59,7 +59,7 @@ _APOSTROPHES = re.compile("[’ʼ]")
 
 class _Anchors:
     """For each phrase, its longest word without an apostrophe (its anchor): a phrase is in the
-    flattened voice only if some token of `prose.tokens` holds its anchor (the anchor is a whole word
+    flattened voice only if some token of `prose.words` holds its anchor (the anchor is a whole word
     of the phrase, and folding apostrophes changes no other character). Which anchors each distinct
     token holds is worked out once and kept: the test for a post is set work in C."""
 
@@ -74,7 +74,7 @@ class _Anchors:
                 self.anchors.append((i, max(words, key=len)))
             else:
                 self.free.add(i)
-        self.seen: set[str] = set()
+        self.known: dict[str, bool] = {}  # every token read so far: whether it holds an anchor
         self.holding: dict[str, frozenset[int]] = {}  # tokens holding some anchor, and whose
 
     @classmethod
@@ -87,22 +87,29 @@ class _Anchors:
         return made
 
     def possible(self, tokens: list[str]) -> set[int]:
-        """The phrases that may be in the text of `tokens`. Both passes over the tokens run in C: a
-        superset test (usually every token was seen before), and a filter for the few holding anchors."""
-        seen, holding = self.seen, self.holding
-        if len(seen) > 500_000:
-            seen.clear()
-            holding.clear()
-        if not seen.issuperset(tokens):
-            for token in set(filterfalse(seen.__contains__, tokens)):
-                held = frozenset(i for i, anchor in self.anchors if anchor in token)
-                if held:
-                    holding[token] = held
-                seen.add(token)
+        """The phrases that may be in the text of `tokens`: one lookup per token in C (a token never
+        seen before raises KeyError, and is read), then only the few holding anchors are looked at."""
+        try:
+            flags = list(map(self.known.__getitem__, tokens))
+        except KeyError:
+            self._learn(tokens)
+            flags = list(map(self.known.__getitem__, tokens))
         possible = set(self.free)
-        for token in set(filter(holding.__contains__, tokens)):
+        holding = self.holding
+        for token in set(compress(tokens, flags)):
             possible |= holding[token]
         return possible
+
+    def _learn(self, tokens: list[str]) -> None:
+        known, holding = self.known, self.holding
+        if len(known) > 500_000:
+            known.clear()
+            holding.clear()
+        for token in set(filterfalse(known.__contains__, tokens)):
+            held = frozenset(i for i, anchor in self.anchors if anchor in token)
+            if held:
+                holding[token] = held
+            known[token] = bool(held)
 
 
 @rule("megaphone", "Self-promotion and broadcast phrases (\"follow me\", \"buy now\", \"link in bio\").")
@@ -113,12 +120,14 @@ def megaphone(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     # One space between words, so a phrase is one substring; apostrophes folded as _APOSTROPHES.sub
     # (neither is white space, so folding after the join is the same). A few characters change
     # length when lowered: then the text is matched as it is, the slow way.
-    # `prose.tokens` has each SEPARATOR as a token of its own, with spaces around it: a phrase
-    # (no SEPARATOR, no space at either end) is in one text exactly when it is in the other.
-    tokens = prose.tokens
-    if tokens is not None:
-        possible = _Anchors.of(phrases).possible(tokens)
-        flat = " ".join(tokens).replace("’", "'").replace("ʼ", "'") if possible else ""
+    # Each block's tokens joined by spaces, and the blocks by SEPARATOR with spaces around it: a
+    # phrase (no SEPARATOR, no space at either end) is in that text exactly when it is in the
+    # flattened voice.
+    words = prose.words
+    if words is not None:
+        possible = _Anchors.of(phrases).possible(words)
+        flat = (" \x00 ".join(map(" ".join, prose.block_tokens)).replace("’", "'").replace("ʼ", "'")
+                if possible else "")
     else:
         possible = range(len(phrases))
         if len(prose.lowered()) == len(voice):

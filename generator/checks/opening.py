@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from generator.checks.prose import analyse, position, sentences
+from generator.checks.prose import analyse, position, sentences_end
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -34,8 +34,9 @@ def opening(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     if not blocks:
         return
     first = blocks[0]
-    spans = sentences(first.voice)[:2]
-    end = spans[-1][1] if spans else len(first.voice)
+    end = sentences_end(first.voice, 2)  # the first two sentences
+    if end is None:
+        end = len(first.voice)
     m = THROAT_CLEARING.search(first.voice, 0, end)
     if m:
         line, col = position(first.passage, m.start(), m.group())

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, filterfalse, repeat
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -216,7 +216,21 @@ def first_self_pronoun(text: str) -> tuple[int, str]:
 
 
 _TOKEN_COUNTS: dict[str, tuple[int, int]] = {}  # only the tokens that hold a pronoun
-_TOKENS_SEEN: set[str] = set()  # every token read so far, pronoun or not
+_HOLDS: dict[str, bool] = {}  # every token read so far: whether it is in _TOKEN_COUNTS
+
+
+def _learn_pronouns(tokens) -> None:
+    """Read each of `tokens` new to `_HOLDS` once, with `pronoun`."""
+    holds, hits = _HOLDS, _TOKEN_COUNTS
+    if len(holds) > 500_000:
+        holds.clear()
+        hits.clear()
+    for token in set(filterfalse(holds.__contains__, tokens)):
+        kinds = [pronoun(w) for w in WORD.findall(token)]
+        me, you = kinds.count("self"), kinds.count("reader")
+        if me or you:
+            hits[token] = (me, you)
+        holds[token] = bool(me or you)
 
 
 def pronoun_counts(text: str) -> tuple[int, int]:
@@ -224,16 +238,8 @@ def pronoun_counts(text: str) -> tuple[int, int]:
     (fast, in C) and each distinct piece is read once, kept for every later post. Set and filter
     calls run in C: the Python loop only sees the few tokens that hold a pronoun."""
     tokens = text.split()
-    seen, hits = _TOKENS_SEEN, _TOKEN_COUNTS
-    if len(seen) > 500_000:
-        seen.clear()
-        hits.clear()
-    for token in set(filterfalse(seen.__contains__, tokens)):  # one pass in C; usually nothing new
-        kinds = [pronoun(w) for w in WORD.findall(token)]
-        me, you = kinds.count("self"), kinds.count("reader")
-        if me or you:
-            hits[token] = (me, you)
-        seen.add(token)
+    _learn_pronouns(tokens)
+    hits = _TOKEN_COUNTS
     me = you = 0
     for token in filter(hits.__contains__, tokens):
         a, b = hits[token]
@@ -242,33 +248,25 @@ def pronoun_counts(text: str) -> tuple[int, int]:
     return me, you
 
 
-def _block_counts(tokens: list[str], n: int) -> tuple[tuple[int, int], ...] | None:
-    """`pronoun_counts` of each of the n blocks whose tokens are `tokens`, SEPARATOR (a token of its
-    own) marking where a block ends: the Python loop only sees pronouns and those marks."""
-    seen, hits = _TOKENS_SEEN, _TOKEN_COUNTS
-    if len(seen) > 500_000:
-        seen.clear()
-        hits.clear()
-    if not seen.issuperset(tokens):  # in C; usually nothing is new
-        for token in set(filterfalse(seen.__contains__, tokens)):
-            kinds = [pronoun(w) for w in WORD.findall(token)]
-            me, you = kinds.count("self"), kinds.count("reader")
-            if me or you:
-                hits[token] = (me, you)
-            seen.add(token)
-    hits.setdefault(SEPARATOR, (0, 0))  # the mark: found by the same lookup, counts nothing
+def _block_counts(block_tokens: list[list[str]]) -> tuple[tuple[int, int], ...]:
+    """`pronoun_counts` of each block, from its tokens: one lookup per token in C (a new token raises
+    KeyError, and is read), and the Python loop only sees the pronouns."""
+    try:
+        holds = list(map(_HOLDS.__getitem__, chain.from_iterable(block_tokens)))
+    except KeyError:
+        _learn_pronouns(chain.from_iterable(block_tokens))
+        holds = list(map(_HOLDS.__getitem__, chain.from_iterable(block_tokens)))
+    hits = _TOKEN_COUNTS
+    flags = iter(holds)
     counts = []
-    me = you = 0
-    for token in filter(hits.__contains__, tokens):
-        if token == SEPARATOR:
-            counts.append((me, you))
-            me = you = 0
-        else:
+    for tokens in block_tokens:
+        me = you = 0
+        for token in compress(tokens, islice(flags, len(tokens))):
             a, b = hits[token]
             me += a
             you += b
-    counts.append((me, you))
-    return tuple(counts) if len(counts) == n else None
+        counts.append((me, you))
+    return tuple(counts)
 
 
 class Block(NamedTuple):
@@ -289,13 +287,28 @@ class Prose:
     blocks: tuple[Block, ...]
     voice: str  # every block's author's voice, joined by SEPARATOR
     starts: tuple[int, ...]  # offset in `voice` of each block
-    # `voice.lower()` split at white space and at each SEPARATOR, which is a token of its own: every
-    # block's lowered words, in order, for the rules that read words. None when lowering changes
-    # the voice's length (a few letters such as İ) or a passage holds SEPARATOR.
-    tokens: list[str] | None = field(default=None, compare=False, repr=False)
-    # The same tokens block by block (`block.voice.lower().split()` for each block), or None with `tokens`.
+    # `block.voice.lower().split()` for each block: every block's lowered words, for the rules that
+    # read words. None when lowering changes the voice's length (a few letters such as İ) or a
+    # passage holds SEPARATOR.
     block_tokens: list[list[str]] | None = field(default=None, compare=False, repr=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what rules share, worked out once
+
+    @property
+    def words(self) -> list[str] | None:
+        """Every block's tokens in one list (no mark between blocks), or None with `block_tokens`."""
+        words = self.memo.get("words")
+        if words is None and self.block_tokens is not None:
+            words = self.memo["words"] = list(chain.from_iterable(self.block_tokens))
+        return words
+
+    @property
+    def tokens(self) -> list[str] | None:
+        """`voice.lower()` split at white space and at each SEPARATOR, which is a token of its own."""
+        if self.block_tokens is None:
+            return None
+        tokens = list(chain.from_iterable(chain.from_iterable(zip(self.block_tokens, repeat(_SEPARATED)))))
+        tokens.pop()  # no SEPARATOR after the last block
+        return tokens
 
     @property
     def counts(self) -> tuple[tuple[int, int], ...]:
@@ -303,8 +316,7 @@ class Prose:
         asked (reader-focus and the post's stats ask)."""
         counts = self.memo.get("counts")
         if counts is None:
-            counts = self.memo["counts"] = (_block_counts(self.tokens, len(self.blocks))
-                                            or tuple(pronoun_counts(b.voice) for b in self.blocks))
+            counts = self.memo["counts"] = _block_counts(self.block_tokens)
         return counts
 
     @property
@@ -362,10 +374,10 @@ def analyse(passages: tuple[Passage, ...]) -> Prose:
 def _analyse(passages: tuple[Passage, ...]) -> Prose:
     voices = _voices(passages)
     starts = tuple(accumulate(map((1).__add__, map(len, voices)), initial=0))[:-1]
-    blocks = tuple(map(Block, passages, voices, starts))
+    blocks = tuple(map(tuple.__new__, repeat(Block), zip(passages, voices, starts)))  # Block(...), in C
     joined = SEPARATOR.join(voices)
     lowered = joined.lower()
-    tokens = block_tokens = None
+    block_tokens = None
     memo: dict = {"lowered": lowered}
     if joined.count(SEPARATOR) == len(voices) - 1:
         if len(lowered) == len(joined):
@@ -375,16 +387,14 @@ def _analyse(passages: tuple[Passage, ...]) -> Prose:
             # text lowers each block as on its own: SEPARATOR is neither cased nor case-ignorable,
             # so a final sigma sees it as the end of a word, as it sees the end of a text.
             block_tokens = list(map(str.split, lowered.split(SEPARATOR)))
-            tokens = list(chain.from_iterable(chain.from_iterable(zip(block_tokens, repeat(_SEPARATED)))))
-            tokens.pop()  # no SEPARATOR after the last block
         else:
-            memo["counts"] = _block_counts(joined.replace(SEPARATOR, " " + SEPARATOR + " ").split(), len(voices))
+            memo["counts"] = _block_counts(list(map(str.split, voices)))
     # Counted per block (summed for the totals): the same totals as counting `joined` (no word spans
     # SEPARATOR, which is not white space, so a token across it holds exactly the two blocks' words),
     # and reader-focus gets each paragraph's counts without reading the text again.
-    if tokens is None and memo.get("counts") is None:
+    if block_tokens is None and memo.get("counts") is None:
         memo["counts"] = tuple(map(pronoun_counts, voices))
-    return Prose(blocks, joined, starts, tokens, block_tokens, memo)
+    return Prose(blocks, joined, starts, block_tokens, memo)
 
 
 # A quotation mark `quoted_spans` reads (any double mark; a single one unless it has a letter or digit
@@ -448,6 +458,26 @@ def sentences(text: str) -> tuple[tuple[int, int], ...]:
     if text[start:].strip():
         spans.append((start, len(text.rstrip())))
     return tuple(spans)
+
+
+def sentences_end(text: str, n: int) -> int | None:
+    """`sentences(text)[:n][-1][1]` (None when there is no sentence), reading no further than needed."""
+    start, count, end = 0, 0, None
+    for m in _BOUNDARY.finditer(text):
+        at = m.start()
+        if text[at] == ".":
+            before = text[max(start, at - 24):at].rsplit(None, 1)
+            last = before[-1].lower().strip("(\"“‘'") if before else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last):
+                continue
+        end = m.end()
+        count += 1
+        if count == n:
+            return end
+        start = m.end(1) if m.start(1) >= 0 else end
+    if text[start:].strip():
+        return len(text.rstrip())
+    return end
 
 
 # Syllables ------------------------------------------------------------------------------------------
