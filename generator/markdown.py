@@ -307,6 +307,10 @@ def _columns(inline: Token, body_lines: list[str], skip: int = 0) -> tuple[int, 
 
 def _columns_at(start: int, raw: str, body_lines: list[str]) -> tuple[int, ...]:
     """The same for raw content whose first line is body line `start` (0-based)."""
+    if "\n" not in raw and start < len(body_lines):  # one line (most blocks): the loop below, once
+        content, stripped = raw.rstrip(), body_lines[start].rstrip()
+        if content and stripped.endswith(content):
+            return (len(stripped) - len(content) + 1,)
     cols = []
     for k, content in enumerate(raw.split("\n")):
         source = body_lines[start + k] if start + k < len(body_lines) else ""

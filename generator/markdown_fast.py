@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from dataclasses import fields
 from functools import lru_cache
 from itertools import accumulate
 
@@ -64,6 +65,39 @@ _OPENING = {name: f"<{tag}>" for name, tag in _INLINE_TAGS.items()}
 _CLOSING = {name: f"</{tag}>" for name, tag in _INLINE_TAGS.items()}
 _ALIGN = {"left": ' style="text-align:left"', "right": ' style="text-align:right"',
           "center": ' style="text-align:center"'}
+
+
+def _slot_maker(cls, names: tuple[str, ...]):
+    """A constructor for frozen dataclass `cls` with slots `names`, taking every field in order: it sets the
+    slots through their descriptors, where the generated __init__ calls object.__setattr__ per field (three
+    times the cost, and the walk makes a passage per block). If `cls` has other fields or a __post_init__,
+    `cls` itself."""
+    if (tuple(f.name for f in fields(cls)) != names or getattr(cls, "__slots__", None) != names
+            or hasattr(cls, "__post_init__")):
+        return cls
+    new = object.__new__
+    setters = [getattr(cls, name).__set__ for name in names]
+    if len(names) == 6:
+        s0, s1, s2, s3, s4, s5 = setters
+
+        def make6(a, b, c, d, e, f):
+            obj = new(cls)
+            s0(obj, a), s1(obj, b), s2(obj, c), s3(obj, d), s4(obj, e), s5(obj, f)
+            return obj
+        return make6
+    if len(names) == 3:
+        s0, s1, s2 = setters
+
+        def make3(a, b, c):
+            obj = new(cls)
+            s0(obj, a), s1(obj, b), s2(obj, c)
+            return obj
+        return make3
+    return cls
+
+
+_passage = _slot_maker(Passage, ("text", "line", "kind", "quoted", "raw", "cols"))
+_link = _slot_maker(Link, ("href", "text", "line"))
 
 
 class _Decline(Exception):
@@ -585,7 +619,7 @@ class _Walk:
                     if nxt.type == "link_close":
                         break
                     text += nxt.content
-                self.links.append(Link(tok.url, text, at))
+                self.links.append(_link(tok.url, text, at))
                 out.append(f'<a href="{_escape(self._target(tok.url))}"'
                            + (f' title="{_escape(tok.title)}"' if tok.title else "") + ">")
             elif t == "link_close":
@@ -596,7 +630,7 @@ class _Walk:
                 out.append(f'<img src="{_escape(self._target(tok.url))}" alt="{_escape(_alt(tok.node.children))}"'
                            + (f' title="{_escape(tok.title)}"' if tok.title else "") + " />")
         self.after_hidden = False
-        self.passages.append(Passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
+        self.passages.append(_passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
         return _plain(flat) if want_plain or kind == "heading" else ""
 
     def _direct(self, children, kind: str, quoted: bool, raw: str, line0: int, want_plain: bool) -> str | None:
@@ -610,24 +644,32 @@ class _Walk:
         self.at = line
         visible: list[str] = []
         plain: list[str] | None = [] if want_plain else None
+        # Without these characters in the block, no text in it needs escaping, holds a backtick or a quote.
+        clean = not ("&" in raw or "<" in raw or ">" in raw or "`" in raw or "'" in raw)
         try:
-            self._emit(children, visible, plain)
+            self._emit(children, visible, plain, clean)
         except _Typography:
             del out[marks[0]:], self.links[marks[1]:], self.images[marks[2]:], self.comments[marks[3]:]
             if notes is not None:
                 self.note_ids, self.note_refs = notes
             return None
         self.after_hidden = False
-        self.passages.append(Passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
+        self.passages.append(_passage("".join(visible), line, kind, quoted, raw, _columns_at(line0, raw, self.lines)))
         return "".join(plain).strip() if plain is not None else ""
 
-    def _emit(self, children, visible: list[str], plain: list[str] | None) -> None:
+    def _emit(self, children, visible: list[str], plain: list[str] | None, clean: bool) -> None:
         """Render inline nodes into `self.out` as `_flat` and `_inline`'s loop would (no typography to run),
         with their visible text, and their plain text if `plain` is a list."""
         out = self.out
         for node in children:
             name = node.name
-            if name == "text":
+            if name == "text" and clean:
+                content = node.meta["content"]
+                visible.append(content)
+                out.append(content)
+                if plain is not None:
+                    plain.append(content)
+            elif name == "text":
                 content = node.meta["content"]
                 if "`" in content:
                     raise _Decline  # a backtick left as text: the port misses code spans after a failed "["
@@ -642,7 +684,7 @@ class _Walk:
                            .replace('"', "&quot;"))
             elif name in _OPENING:
                 out.append(_OPENING[name])
-                self._emit(node.children, visible, plain)
+                self._emit(node.children, visible, plain, clean)
                 out.append(_CLOSING[name])
             elif name == "link" or name == "autolink":
                 meta = node.meta
@@ -650,10 +692,10 @@ class _Walk:
                 kids = node.children
                 if name == "autolink" and any("'" in kid.meta.get("content", "") for kid in kids):
                     raise _Typography  # its text_special children count as text to smartquotes
-                self.links.append(Link(url, self._link_text(kids), self.at))
+                self.links.append(_link(url, self._link_text(kids), self.at))
                 out.append(f'<a href="{_escape(self._target(url))}"'
                            + (f' title="{_escape(title)}"' if title else "") + ">")
-                self._emit(kids, visible, plain)
+                self._emit(kids, visible, plain, clean)
                 out.append("</a>")
             elif name == "softbreak" or name == "hardbreak":
                 visible.append("\n")
