@@ -1,7 +1,9 @@
 """The build pipeline, read top to bottom: read -> parse -> assemble -> check -> images -> render.
 
 `build()` returns a `BuildResult` (output bytes and findings) and writes no output; the CLI and the
-server write it only when there are no errors, so a failed build never touches the output folder.
+server write it only when there are no errors, so a failed build never touches the output folder (the
+CLI may have the render workers put their pages in the hidden folder a fresh output is staged in
+beforehand, which it deletes if the build fails).
 Unless told not to, it reuses the build cache (generator/cache.py): unchanged files are not parsed
 again, unchanged posts not checked again, an unchanged site not rendered again, and when no input at
 all changed the last result is returned whole. Every reuse is keyed by the inputs that produced it, so
@@ -52,7 +54,8 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
           parse: Callable[..., tuple] | None = None, check: Callable[..., list] | None = None,
-          cache: bool = True, site_needed: bool = True, info: dict | None = None) -> BuildResult:
+          cache: bool = True, site_needed: bool = True, info: dict | None = None,
+          stage: Callable[[], str | None] | None = None) -> BuildResult:
     """`parse` and `check` default to `content.parse_post` and `checks.run_checks`, which then run in
     parallel and through the build cache; the preview server passes its own per-file parse memo, and
     runs the checks itself after the page is up. `cache=False` is a clean build that neither reads nor
@@ -60,7 +63,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     without `site`. `info`, if given, is filled for the CLI's up-to-date manifest (generator/uptodate.py):
     "due" (when the first scheduled post comes due, or None), "questions" (the site has reader
     questions, whose findings change by the day), "fonts" (the card fonts, site-relative) and "chain"
-    (the theme chain, for generator/patch.py)."""
+    (the theme chain, for generator/patch.py). `stage`, from the CLI, gives the folder a fresh output is
+    being staged in, if the render workers may write their pages there (see `parallel.render_all`);
+    "staged" in `info` then names the outputs already written there."""
     progress = progress or Progress()
     info = info if info is not None else {}
     try:
@@ -213,8 +218,10 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
         outputs, rendered_findings = reused
         state.hits += 1
     else:
+        staged: set[str] = set()
         outputs, rendered_findings = render_all(site, chain, site_root, theme_assets(chain), progress.advance,
-                                                cache=cache)
+                                                cache=cache, stage=stage, staged=staged)
+        info["staged"] = staged
         outputs = dict(sorted(outputs.items()))
         if cache and cached and not has_errors(rendered_findings):
             write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))

@@ -83,44 +83,60 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         manifest.forget(str(site_root))  # only a build that succeeds leaves a manifest
         snapshot = manifest.Snapshot(str(site_root))  # the inputs' stat, before anything is read
     info: dict = {}
-    with _progress_bar() as progress:
-        result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False, info=info)
-    findings = result.findings
-    echo_findings(findings)
-    failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
-    if failed:
-        why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
-        click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
-        sys.exit(1)
-    stamp = finish_base = None
-    if snapshot is not None and not info.get("questions", True) and "chain" in info and result.site is not None:
-        import os
+    stage: list = []  # a fresh output's staging folder, made as the render workers start (fs.stage_output)
 
-        from generator.patch import save_base_beside
+    def staging() -> str | None:
+        from generator.fs import stage_output
 
-        # The site for the next patched build is saved by a forked child while the output is written.
-        stamp = os.urandom(8).hex()  # secrets.token_hex(8)
-        finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
+        stage.append(stage_output(out, site_root))
+        return stage[-1] and stage[-1][0]
+
     try:
-        write_output(out, result.outputs, site_root)
-    except GivingError as exc:
-        if finish_base:
-            finish_base(False)
-        echo_findings(exc.findings)
-        sys.exit(1)
-    elapsed = time.perf_counter() - started
-    pages = sum(1 for p in result.outputs if p.endswith(".html"))
-    files = len(result.outputs)
-    if snapshot is not None:
-        due = info.get("due")
-        recorded = manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
-                                   [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
-                                   info.get("questions", True), tuple(info.get("fonts", ())), stamp)
-        result = None  # the outputs are written: let them go before the site is saved (peak memory)
-        if finish_base:
-            finish_base(bool(recorded))
-    click.echo(f"Built {pages} pages ({files} files) into {out} in {elapsed:.2f} s; "
-               f"{_counts(findings)}.")
+        with _progress_bar() as progress:
+            result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False, info=info,
+                               stage=staging)
+        staged = (stage[-1], info.get("staged", ())) if stage and stage[-1] else None
+        findings = result.findings
+        echo_findings(findings)
+        failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
+        if failed:
+            why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
+            click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
+            sys.exit(1)
+        stamp = finish_base = None
+        if snapshot is not None and not info.get("questions", True) and "chain" in info and result.site is not None:
+            import os
+
+            from generator.patch import save_base_beside
+
+            # The site for the next patched build is saved by a forked child while the output is written.
+            stamp = os.urandom(8).hex()  # secrets.token_hex(8)
+            finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
+        try:
+            write_output(out, result.outputs, site_root, staged)
+        except GivingError as exc:
+            if finish_base:
+                finish_base(False)
+            echo_findings(exc.findings)
+            sys.exit(1)
+        elapsed = time.perf_counter() - started
+        pages = sum(1 for p in result.outputs if p.endswith(".html"))
+        files = len(result.outputs)
+        if snapshot is not None:
+            due = info.get("due")
+            recorded = manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
+                                       [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
+                                       info.get("questions", True), tuple(info.get("fonts", ())), stamp)
+            result = None  # the outputs are written: let them go before the site is saved (peak memory)
+            if finish_base:
+                finish_base(bool(recorded))
+        click.echo(f"Built {pages} pages ({files} files) into {out} in {elapsed:.2f} s; "
+                   f"{_counts(findings)}.")
+    finally:
+        if stage:
+            from generator.fs import discard_stage
+
+            discard_stage(stage[-1])  # gone already if it became the output
 
 
 @main.command()

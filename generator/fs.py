@@ -16,7 +16,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping, TypeVar
+from typing import BinaryIO, Callable, Collection, Mapping, TypeVar
 
 from generator.errors import UnsafeOutput, error
 from generator.model import SourceFile
@@ -117,7 +117,29 @@ def check_output_dir(out: Path, site_root: Path) -> None:
                                   "(or empty that folder yourself)", "site.toml", 0, "output")])
 
 
-def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> int:
+def stage_output(out: Path, site_root: Path) -> tuple[str, int | None] | None:
+    """A staging folder for a fresh output folder (`out` does not exist yet), made beside it as
+    `write_output` would make it, for files written before the build ends (render workers write their
+    pages into it: see `parallel.render_all`); None when `out` exists, cannot be made, or would be refused.
+    Pass it to `write_output` (`staged`), or remove it with `discard_stage`."""
+    try:
+        check_output_dir(out, site_root)
+        out = out.resolve()
+        if out.exists() or not out.parent.is_dir():  # a failed build creates no folders
+            return None
+        staging = tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)
+    except (UnsafeOutput, OSError):
+        return None
+    return staging, _spread_hint(staging)
+
+
+def discard_stage(stage: tuple[str, int | None] | None) -> None:
+    if stage is not None:
+        shutil.rmtree(stage[0], ignore_errors=True)
+
+
+def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path,
+                 staged: tuple[tuple[str, int | None], Collection[str]] | None = None) -> int:
     """Make `out` hold exactly `outputs` (relative path -> bytes); returns how many files were written.
 
     Every new or changed file is first written in full to a staging folder beside `out`; if that fails,
@@ -127,12 +149,25 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path) -> in
     not touched at all, since rewriting and deleting thousands of small files and folders costs seconds
     on ordinary disks. Ctrl-C and SIGTERM wait until the renames are done; only a hard kill or a
     crash during them can leave a mix of old and new whole files, which the next build puts right.
+
+    `staged` is a staging folder from `stage_output` and the outputs already written in it (with exactly
+    these bytes); it is used if `out` is still to be made whole, and removed in any case.
     """
-    check_output_dir(out, site_root)
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    previous = _listing(out) if (out / MARKER).is_file() else None
-    if previous is None or None in previous.values() or _conflicts(out, [r for r in outputs if r not in previous]):
+    try:
+        check_output_dir(out, site_root)
+        out = out.resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        previous = _listing(out) if (out / MARKER).is_file() else None
+        whole = previous is None or None in previous.values() or \
+            _conflicts(out, [r for r in outputs if r not in previous])
+        if whole and staged is not None and not out.exists():
+            (folder, flags), done = staged
+            staged = None
+            return _replace_whole(out, outputs, folder, flags, done)
+    finally:
+        if staged is not None:
+            discard_stage(staged[0])
+    if whole:
         return _replace_whole(out, outputs)
     changed = [rel for rel, data in outputs.items()
                if previous.get(rel) != len(data) or not _same(out / rel, data)]
@@ -173,12 +208,15 @@ def _uninterrupted():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _replace_whole(out: Path, outputs: Mapping[str, bytes]) -> int:
-    """Fill a fresh folder and swap it in for `out` with two renames."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+def _replace_whole(out: Path, outputs: Mapping[str, bytes], folder: str | None = None, flags: int | None = None,
+                   done: Collection[str] = ()) -> int:
+    """Fill a fresh folder (or the staging `folder`, which holds `done` already) and swap it in for
+    `out` with two renames."""
+    staging = Path(folder or tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        flags = _spread_hint(str(staging))
-        _write_files(str(staging), list(outputs.items()))
+        if folder is None:
+            flags = _spread_hint(str(staging))
+        _write_files(str(staging), [(rel, data) for rel, data in outputs.items() if rel not in done])
         if flags is not None:
             _set_flags(str(staging), flags)  # the folder goes in with the flags it was made with
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")

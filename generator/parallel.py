@@ -442,25 +442,44 @@ RENDER_FROM = 200  # fewer pages than this: rendering them here is quicker than 
 
 
 def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None] | None = None,
-               cache: bool = True):
+               cache: bool = True, stage: Callable[[], str | None] | None = None,
+               staged: set[str] | None = None):
     """`render.render`, with the pages shared among this process and forked workers when the site is large.
 
     `Renderer.render_site` walks every page in a fixed order and yields only the pages that rendered, so
     a renderer that renders only every n-th page (its `share`) yields its share of the same outputs; the
     files that are not pages are the same in every share. This process renders the first share itself
-    while the workers render the others."""
+    while the workers render the others.
+
+    `stage` (the CLI's, for a fresh output folder; see `fs.stage_output`) gives a folder each share is
+    written into as soon as it is rendered, by the process that rendered it: the kernel's part of writing
+    them (most of it) runs beside the other share's rendering and writing instead of after the build.
+    What was written there is added to `staged`."""
     from generator import render as rendering
 
     count = workers()
     if len(site.posts) + len(site.pages) < RENDER_FROM or count < 2 or threading.active_count() > 1:
         return rendering.render(site, chain, site_root, assets, progress, cache=cache)
+    folder = stage() if stage is not None else None
 
-    def share(k: int) -> tuple[dict[str, bytes], list[Finding]]:
-        return rendering.render(site, chain, site_root, assets, share=(k, count), cache=cache)
+    def share(k: int) -> tuple[dict[str, bytes], list[Finding], bool]:
+        outputs, found = rendering.render(site, chain, site_root, assets, share=(k, count), cache=cache)
+        written = False
+        if folder is not None:
+            from generator.fs import _write_files
+
+            try:
+                _write_files(folder, list(outputs.items()))
+                written = True
+            except OSError:  # the CLI writes them, as it writes the rest (and reports what fails)
+                pass
+        return outputs, found, written
 
     outputs, findings = {}, []
     mine, theirs = beside_forked(lambda: share(0), share, range(1, count))
-    for part, found in (mine, *theirs):
+    for part, found, written in (mine, *theirs):
         outputs.update(part)
         findings += found
+        if written and staged is not None:
+            staged.update(part)
     return outputs, findings

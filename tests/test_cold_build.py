@@ -308,3 +308,44 @@ def test_a_failing_worker_stops_the_work_and_leaves_no_files(tmp_path, monkeypat
     with pytest.raises(RuntimeError, match="stopped"):
         parallel.map_forked(dying, list(range(12)), 2, force=True)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_pages_written_by_the_render_shares_into_the_staging_folder(make_site, monkeypatch, fails):
+    """A fresh output folder is staged before rendering ends, and each render share writes its pages
+    into it: the output is the outputs exactly, and a failed build (here --strict with a warning, found
+    after rendering) leaves neither an output folder nor a staging folder behind."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    files = {f"content/posts/p{n:02d}.md": post(f"Post {n}", f"2026-01-{n % 28 + 1:02d}", tags=f"[t{n % 3}]")
+             for n in range(12)}
+    files["content/pages/about.md"] = "---\ntitle: About\n---\nAbout.\n"
+    files["static/notes.txt"] = "static, copied through\n"
+    if fails:
+        files["content/posts/p01.md"] = post("Post 1", "2026-01-02", "Click [here](https://example.org/).\n")
+    root = make_site(files)
+    expected = build(root, OPTIONS, cache=False).outputs
+    monkeypatch.setattr(parallel, "RENDER_FROM", 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # pytest's threads: fork anyway
+    staged: list[int] = []
+    render_all = parallel.render_all
+
+    def counting(*args, **kwargs):
+        result = render_all(*args, **kwargs)
+        staged.append(len(kwargs["staged"]))
+        return result
+
+    monkeypatch.setattr(parallel, "render_all", counting)
+    out = root / "public"
+    result = CliRunner().invoke(main, ["build", "--site", str(root), "--no-cache", "--strict"], catch_exceptions=False)
+    assert staged and staged[0] == len(expected)  # every page and file went into the staging folder
+    if fails:
+        assert result.exit_code == 1 and not out.exists()
+    else:
+        assert result.exit_code == 0, result.output
+        written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert written.pop(fs.MARKER) and written == dict(expected)
+    assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
