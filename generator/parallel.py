@@ -232,24 +232,34 @@ def imap_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | N
 
 
 def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None, force: bool = False,
-              local: Callable[[Any], Any] | None = None, warm: int = 0) -> Iterator[tuple[int, list[Any], bool]]:
+              local: Callable[[Any], Any] | None = None, warm: int = 0,
+              meanwhile: Callable[[], Any] | None = None) -> Iterator[tuple[int, list[Any], bool]]:
     """(start, results, here) for chunks of `items` covering them all, as `_forked` gives them: computed
     by this process and `count - 1` forked workers when that pays (or always, with `force`), else here.
 
     `warm` items are computed here before any worker is forked. A first parse and check costs far more
     than the next (modules imported and patterns compiled on first use, some 0.1 s in all), and forked
-    workers inherit what this process has warmed up, so it is paid once, not once per worker."""
+    workers inherit what this process has warmed up, so it is paid once, not once per worker.
+    `meanwhile()`, if given, runs here once the workers are forked (work the caller needs later anyway,
+    done while they already work), or at the end when nothing is forked."""
     count = count or workers()
     local = local or func
     if not _parallel(items, count, force):
         yield 0, [local(item) for item in items], True
-        return
-    warm = 0 if force else min(warm, len(items))
-    if warm:
-        yield 0, [local(items[i]) for i in range(warm)], True
-    if warm < len(items):
-        chunks = [(i, i + 1) for i in range(warm, len(items))] if force else _chunks(len(items) - warm, count, warm)
-        yield from _forked(func, items, chunks, count - 1, local)
+    else:
+        warm = 0 if force else min(warm, len(items))
+        if warm:
+            yield 0, [local(items[i]) for i in range(warm)], True
+        if warm < len(items):
+            chunks = [(i, i + 1) for i in range(warm, len(items))] if force else \
+                _chunks(len(items) - warm, count, warm)
+            forked = _forked(func, items, chunks, count - 1, local)
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
+            yield from forked
+    if meanwhile is not None:
+        meanwhile()
 
 
 SMALLEST_CHUNK = 8
@@ -292,7 +302,8 @@ def beside_forked(here: Callable[[], Any], func: Callable[[Any], Any], items: Se
 def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config, parse: Callable[..., tuple],
               state: BuildState, advance: Callable[[], None] = lambda: None,
               store: Callable[[str, bytes], None] | None = None,
-              early: Callable[[Any], Any] | None = None, light: bool = False) -> tuple[list[tuple], dict[str, Any]]:
+              early: Callable[[Any], Any] | None = None, light: bool = False,
+              meanwhile: Callable[[], Any] | None = None) -> tuple[list[tuple], dict[str, Any]]:
     """(post or None, findings) for every source, in order, and what `early` gave for each post parsed
     here (by source); `keys` are their file keys. Cached results are reused; the rest are parsed in
     parallel and stored in `state` (which keeps only current files). With `store` (the build writes its
@@ -302,7 +313,8 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     `early(post)`, if given, runs in the worker right after the parse, on the post it just made (see
     `early_checks`): work on one post that would otherwise need a second pool of workers, and a second
     trip of the post between processes, later in the build. With `light`, a post `early` judged comes
-    back without its passages, which only the checks read (see `cache.pack_parsed`)."""
+    back without its passages, which only the checks read (see `cache.pack_parsed`). `meanwhile()` runs
+    here while the workers parse (see `unordered`)."""
     def work(i: int) -> tuple:
         result = parse(sources[i], config)
         return result, (early(result[0]) if early is not None and result[0] is not None else None)
@@ -318,7 +330,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
                 post = with_fields(post, passages=())
             return (post, problems), extra
 
-        for start, chunk, _ in unordered(plain, todo, warm=WARM):
+        for start, chunk, _ in unordered(plain, todo, warm=WARM, meanwhile=meanwhile):
             for i, (result, extra) in zip(todo[start:start + len(chunk)], chunk):
                 results[i] = result
                 if extra is not None:
@@ -340,7 +352,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
 
         # Parsed here, a post needs no trip through pickle but for the state file; from a worker it
         # comes as those bytes, which are loaded (without the passages, when `light`).
-        for start, chunk, here in unordered(pickled, todo, local=work, warm=WARM):
+        for start, chunk, here in unordered(pickled, todo, local=work, warm=WARM, meanwhile=meanwhile):
             for i, (value, extra) in zip(todo[start:start + len(chunk)], chunk):
                 if here:
                     result, blob = value, pack_parsed(value)
