@@ -65,7 +65,9 @@ def split(text: str, path: str) -> tuple[FrontMatter, list[Finding]]:
     body_line = raw.count("\n") + 3
     lines = {m.group(1): raw.count("\n", 0, m.start()) + 2 for m in _TOP_KEY.finditer(raw)}
     try:
-        data = yaml.load(raw, Loader=_Loader)
+        data = _simple_yaml(raw)
+        if data is _NOT_SIMPLE:
+            data = yaml.load(raw, Loader=_Loader)
     except yaml.YAMLError as exc:
         # Point at where the broken construct began (an unclosed quote, say) when YAML knows it,
         # else where it gave up; never past the last line of the block.
@@ -82,6 +84,105 @@ def split(text: str, path: str) -> tuple[FrontMatter, list[Finding]]:
     if not isinstance(data, dict):
         return _empty(text), [error("front matter must be key: value lines", path, 2, "front-matter")]
     return FrontMatter(data, text[match.end():], body_line, lines), []
+
+
+# -- the commonest front matter without the YAML parser -------------------------------------------------
+
+_NOT_SIMPLE = object()
+_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+_ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# What YAML reads as a character of a line (its printable set, less its other line breaks and the BOM).
+_NOT_LINE_TEXT = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_BOOL_TAG, _INT_TAG, _TIMESTAMP_TAG = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "timestamp"))
+_FLOW_ITEM_BARS = frozenset("[]{}\"'#:?&*!|>%@`")
+
+
+def _simple_yaml(raw: str) -> Any:
+    """What `yaml.load(raw, Loader=_Loader)` gives, computed here when every line is blank or a top-level
+    `key: value` whose value is a plain word or phrase, a date (YYYY-MM-DD), a whole number, true/false
+    (YAML's spellings), a quoted string without quotes or backslashes inside, a flow list of such words
+    and strings (without commas inside), or nothing; `_NOT_SIMPLE` for anything else, which YAML then reads. Plain scalars resolve to types
+    through YAML's own resolver table, and only to those above. tests/test_parsers_property.py holds
+    the two equal."""
+    if "\r" in raw or "\t" in raw:
+        return _NOT_SIMPLE
+    if raw.isascii():
+        if _ASCII_CONTROL.search(raw):
+            return _NOT_SIMPLE
+    elif _NOT_LINE_TEXT.search(raw):
+        return _NOT_SIMPLE
+    data: dict[str, Any] = {}
+    for line in raw.split("\n"):
+        if not line:
+            continue
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None:
+            return _NOT_SIMPLE
+        key, text = match.groups()
+        if _plain(key) is not key:
+            return _NOT_SIMPLE  # a key YAML reads as a bool or null (yes:, on:, null:)
+        value = _scalar(text.rstrip(" ") if text else "")
+        if value is _NOT_SIMPLE:
+            return _NOT_SIMPLE
+        data[key] = value
+    return data or None  # YAML gives None for a document of blank lines
+
+
+def _scalar(text: str) -> Any:
+    """One `key: value` line's value (without its edge spaces) in block context."""
+    if not text:
+        return None
+    first = text[0]
+    if first == '"' or first == "'":
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != first or first in inner or "\\" in inner:
+            return _NOT_SIMPLE
+        return inner
+    if first == "[":
+        if text[-1] != "]":
+            return _NOT_SIMPLE
+        inner = text[1:-1]
+        if not inner.strip(" "):
+            return []
+        items = []
+        for item in inner.split(","):
+            item = item.strip(" ")
+            if item[:1] == '"' or item[:1] == "'":  # a quoted item: as a quoted value, and without commas
+                value = _scalar(item)
+            elif not item or not item[0].isalnum() or any(c in _FLOW_ITEM_BARS for c in item):
+                return _NOT_SIMPLE
+            else:
+                value = _plain(item)
+            if value is _NOT_SIMPLE:
+                return _NOT_SIMPLE
+            items.append(value)
+        return items
+    if not first.isalnum() or ": " in text or " #" in text or text[-1] == ":":
+        return _NOT_SIMPLE
+    return _plain(text)
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar as YAML resolves and constructs it: `text` itself if it is a string, a bool, a
+    decimal int or a date; else `_NOT_SIMPLE`."""
+    for tag, pattern in _IMPLICIT.get(text[0], ()):
+        if pattern.match(text):
+            if tag == _BOOL_TAG:
+                return yaml.constructor.SafeConstructor.bool_values[text.lower()]
+            if tag == _INT_TAG and _DECIMAL.fullmatch(text):
+                return int(text)
+            if tag == _TIMESTAMP_TAG and (day := _DATE.fullmatch(text)):
+                try:
+                    return date(int(day[1]), int(day[2]), int(day[3]))
+                except ValueError:
+                    return _NOT_SIMPLE
+            return _NOT_SIMPLE
+    if None in _IMPLICIT:  # resolvers for any first character (none in PyYAML's own table)
+        return _NOT_SIMPLE
+    return text
 
 
 def _empty(text: str) -> FrontMatter:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.config import parse_config
 from generator.errors import GivingError
-from generator.frontmatter import split, validate
+from generator.frontmatter import _NOT_SIMPLE, _Loader, _simple_yaml, split, validate
 from generator.markdown import MARKER_RE, render_markdown
 
 UTC = ZoneInfo("UTC")
@@ -70,3 +71,47 @@ def test_config_parser_raises_only_giving_errors(text):
         parse_config(text)
     except GivingError as exc:
         assert exc.findings and all(f.location.path == "site.toml" for f in exc.findings)
+
+
+def _typed(value):
+    """A value with the type of every part spelt out (True == 1 and 1 == 1.0 to Python, not to YAML)."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+_keys = st.sampled_from(["title", "date", "tags", "draft", "series_order", "x_y", "a-b", "_k", "yes", "On", "null",
+                         "NULL", "y", "n", "true", "12", "a b", "-k", "k"])
+_seps = st.sampled_from([":", ": ", ":  ", ":\t", ":x", " :", ": \t"])
+_values = st.sampled_from([
+    "", " ", "word", "Two words", "it's mine", "C#", "a #c", "a: b", "x:", "a:b", "http://x.org/a?b=c", "yes", "No",
+    "off", "TRUE", "tRue", "12", "0", "007", "-3", "+4", "1_000", "1:20", "0x1F", "0o17", "0b11", "1e3", "1.5", ".5",
+    "~", "null", "Null", "2010-01-01", "2010-1-1", "2010-02-30", "2010-01-01 10:00:00", "2010-01-01T10:00:00Z",
+    '"quoted"', '" spaced "', "'single'", "'it''s'", '"a\\nb"', '"a"b', "'a", '"', "''", '""', "[a, b]", "[]", "[ ]",
+    "[a, b,]", "[1, two, yes]", "[a b, c-d]", "[a: b]", "[ 'q' ]", '["/old/", "b"]', '["a,b"]', '["a"b]',
+    "['it''s']", '["#x", \'y: z\']', '[ "a" , b ]', '["a\\"]', "{a: b}", "- x", "&a x", "*a", "!t x", "|", ">",
+    "%x", "@x", "`x`", "é", "café au lait", "x\u00a0y", "\u2028", "\ufeff", "\x85", "a\x7fb", "émoji 😀",
+    "[2010-01-01]", "a,b", "a, b", "a [b]", "a {b}", "=", "<<", "y", "n", "yes please", "12 apples"])
+_line = st.one_of(st.tuples(_keys, _seps, _values).map("".join), st.sampled_from(["", "# comment", "---", "  x: 1",
+                                                                                  "- a", "..."]))
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_line, max_size=6).map(lambda ls: "\n".join(ls) + "\n") | st.text(max_size=80))
+def test_simple_front_matter_reads_as_yaml_does(raw):
+    try:
+        expected = yaml.load(raw, Loader=_Loader)
+    except (yaml.YAMLError, ValueError):
+        assert _simple_yaml(raw) is _NOT_SIMPLE
+        return
+    got = _simple_yaml(raw)
+    assert got is _NOT_SIMPLE or _typed(got) == _typed(expected)
+
+
+def test_the_commonest_front_matter_takes_the_simple_path():
+    raw = ("title: The sharp summary and the fear\ndate: 2010-01-01\ntags: [craft, python, community]\n"
+           "description: Still, every habit remembers an evening.\ndraft: false\nseries_order: 2\n"
+           'image_alt: "A photo: the view"\n')
+    assert _typed(_simple_yaml(raw)) == _typed(yaml.load(raw, Loader=_Loader))
