@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
-
-from slugify import slugify
 
 from generator.config import Config
 from generator.errors import Finding, error
@@ -18,6 +17,9 @@ from generator.frontmatter import split, validate
 from generator.markdown import render_markdown
 from generator.model import Post, SourceFile
 
+# Lowercase ASCII words joined by single hyphens: python-slugify gives such a name back as it is
+# (tests/test_parsers_property.py), so most file names need no call to it, nor its import.
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 POSTS_DIR = "content/posts/"
 PAGES_DIR = "content/pages/"
 
@@ -57,11 +59,11 @@ def parse_post(source: SourceFile, config: Config) -> tuple[Post | None, list[Fi
         return None, findings
 
     stem = posixpath.splitext(posixpath.basename(source.path))[0]
-    slug = values.get("slug") or slugify(stem) or "untitled"
+    slug = values.get("slug") or _slug(stem)
     if kind == "page" and "slug" not in values:
         # Pages keep their folder: content/pages/guides/start.md -> /guides/start/
         rel = posixpath.splitext(source.path[len(PAGES_DIR):])[0]
-        slug = "/".join(slugify(part) or "untitled" for part in rel.split("/"))
+        slug = "/".join(_slug(part) for part in rel.split("/"))
     rendered = render_markdown(fm.body, source.path, fm.body_line)
     description = values.get("description") or _shorten(rendered.first_paragraph, 160)
     lines = dict(fm.lines)
@@ -94,6 +96,15 @@ def parse_post(source: SourceFile, config: Config) -> tuple[Post | None, list[Fi
         checks=MappingProxyType(values.get("checks") or {}),
     )
     return post, []
+
+
+def _slug(name: str) -> str:
+    """python-slugify's slug of a file or folder name, or "untitled"."""
+    if _PLAIN_SLUG.fullmatch(name):
+        return name
+    from slugify import slugify
+
+    return slugify(name) or "untitled"
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -15,18 +15,18 @@ from html import escape
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import filterfalse
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
-from slugify import slugify
-
 from generator.model import Heading, ImageRef, Link, Passage
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+# markdown-it-py (the reference, and the readers' Markdown), Pygments and python-slugify are imported where
+# they are first needed: most posts take the fast path, and a build process that meets no fenced code, no
+# odd heading and no post the fast path declines never loads them (some 60 ms; see `prepare`).
 
 # Internal references are written as MARK_OPEN + target + MARK_CLOSE and resolved by site.assemble.
 # Private-use characters cannot come out of markdown-it's URL normaliser, so authors cannot forge them.
@@ -35,7 +35,6 @@ MARKER_RE = re.compile(MARK_OPEN + "([^" + MARK_CLOSE + "]*)" + MARK_CLOSE)
 MORE = "<!-- more -->"
 _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_FORMATTER = HtmlFormatter(nowrap=True)
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 
@@ -60,14 +59,26 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     lexer = _lexer(lang.split()[0])
     if lexer is None:
         return ""
+    from pygments import highlight as pygments_highlight
+
     lang_class = re.sub(r"[^\w-]", "", lang.split()[0])
     return (f'<pre class="highlight"><code class="language-{lang_class}">'
-            f"{pygments_highlight(code, lexer, _FORMATTER)}</code></pre>\n")
+            f"{pygments_highlight(code, lexer, _formatter())}</code></pre>\n")
+
+
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 @lru_cache(maxsize=None)
 def _lexer(name: str):
     """Pygments' lookup by name costs more than highlighting a short block; lexers are reusable."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(name)
     except ClassNotFound:
@@ -80,6 +91,8 @@ def heading_slug(text: str) -> str:
     regex passes; tests/test_markdown_fast.py holds the two equal."""
     if _PLAIN_WORDS.fullmatch(text):
         return text.lower().replace(" ", "-")
+    from slugify import slugify
+
     return slugify(text) or "section"
 
 
@@ -98,6 +111,9 @@ def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"typographer": True, "highlight": _highlight})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
@@ -375,6 +391,8 @@ def _reader_link_ok(url: str) -> bool:
 def reader_parser() -> MarkdownIt:
     """CommonMark without raw HTML or headings (a reader's "# Help" is text, not the page's outline);
     line breaks are kept, since readers type them meaning them."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "breaks": True})
     md.disable(["heading", "lheading", "html_block", "html_inline"])
     md.validateLink = _reader_link_ok  # type: ignore[method-assign]
@@ -429,6 +447,8 @@ def render_untrusted(text: str, redact) -> tuple[str, str]:
 
 
 def _text_tokens(text: str) -> list[Token]:
+    from markdown_it.token import Token
+
     out: list[Token] = []
     for n, line in enumerate(text.split("\n")):
         if n:
@@ -439,6 +459,8 @@ def _text_tokens(text: str) -> list[Token]:
 
 def _image_as_link(image: Token, src: str) -> list[Token]:
     """![alt](src) from a reader: the alt text, linked to the image when its address may be shown."""
+    from markdown_it.token import Token
+
     label = Token("text", "", 0, content=image.content or src or "image")
     if not src:
         return [label]

@@ -26,14 +26,15 @@ from dataclasses import fields
 from functools import lru_cache
 from itertools import accumulate
 
-from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE, replace_rare, replace_scoped
-from markdown_it.rules_core.smartquotes import process_inlines
-
 # Imported by generator.markdown only once it is loaded itself, so these names are there.
 from generator.markdown import (_COMMENT, MARK_CLOSE, MARK_OPEN, _columns_at, _highlight, _is_local, _resolve, finish,
                                 heading_anchor, heading_slug)
 from generator.model import Heading, ImageRef, Link, Passage
 
+# markdown-it-py's replacements rule runs where these match (its own RARE_RE and SCOPED_ABBR_RE, which
+# tests/test_markdown_fast.py holds equal); its typography is imported only for a block that needs it.
+RARE_RE = re.compile(r"\+-|\.\.|\?\?\?\?|!!!!|,,|--")
+SCOPED_ABBR_RE = re.compile(r"\((c|tm|r)\)", re.IGNORECASE)
 # CommonMark's whitespace, as markdown-it-py's mdTrim strips it (not str.strip's Unicode set).
 _TRIM = " \t\n\r\f\v"
 _MID_WORD_QUOTE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
@@ -579,8 +580,12 @@ class _Walk:
         # markdown-it-py's core rules, in its order, on the same tokens, where its own tests would let them
         # run (a block's source is a part of the body's lines, so what the body lacks, no block holds).
         if self.abbr and "(" in raw and SCOPED_ABBR_RE.search(raw):
+            from markdown_it.rules_core.replacements import replace_scoped
+
             replace_scoped(flat)
         if self.rare and RARE_RE.search(raw):
+            from markdown_it.rules_core.replacements import replace_rare
+
             replace_rare(flat)
         if "'" in raw or '"' in raw:  # QUOTE_RE
             _smartquotes(flat)
@@ -972,6 +977,8 @@ def _smartquotes(flat: list[_Tok]) -> None:
                 content = tok.content = _MID_WORD_QUOTE.sub("\u2019", content)
             left = left or "'" in content or '"' in content
     if left:
+        from markdown_it.rules_core.smartquotes import process_inlines
+
         process_inlines(flat, _State)
 
 

@@ -205,3 +205,18 @@ def test_an_unclosed_code_span_after_a_bracket_declines_without_a_rust_backtrace
 def test_no_document_makes_the_rust_parser_print_a_backtrace(capfd, body):
     both(body)
     assert capfd.readouterr().err == ""
+
+
+def test_the_replacement_triggers_are_markdown_it_py_s():
+    from markdown_it.rules_core import replacements
+
+    for name in ("RARE_RE", "SCOPED_ABBR_RE"):
+        ours, theirs = getattr(markdown_fast, name), getattr(replacements, name)
+        assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+
+
+def test_importing_the_markdown_code_loads_neither_markdown_it_py_nor_pygments():
+    code = ("import sys, generator.content, generator.markdown_fast; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'markdown_it', 'mdit_py_plugins', 'pygments'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

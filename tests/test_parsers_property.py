@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from slugify import slugify
+
 from generator.config import parse_config
+from generator.content import _PLAIN_SLUG, _slug
 from generator.errors import GivingError
 from generator.frontmatter import _NOT_SIMPLE, _Loader, _simple_yaml, split, validate
 from generator.markdown import MARKER_RE, render_markdown
@@ -115,3 +118,9 @@ def test_the_commonest_front_matter_takes_the_simple_path():
            "description: Still, every habit remembers an evening.\ndraft: false\nseries_order: 2\n"
            'image_alt: "A photo: the view"\n')
     assert _typed(_simple_yaml(raw)) == _typed(yaml.load(raw, Loader=_Loader))
+
+
+@fast
+@given(st.text(alphabet=st.sampled_from(list("az09-_ .Aé")), max_size=30) | st.from_regex(_PLAIN_SLUG, fullmatch=True))
+def test_a_file_name_slug_is_python_slugify_s(name):
+    assert _slug(name) == (slugify(name) or "untitled")
