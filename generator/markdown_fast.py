@@ -42,6 +42,9 @@ _MID_WORD_QUOTE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 _ODD_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 _ODD_ASCII_SPACES = tuple(c for c in _ODD_SPACES if c.isascii())
 _RARE_PARTS = ("+-", "..", "????", "!!!!", ",,", "--")  # RARE_RE's alternatives
+# Each as a pattern of its own: a literal prefix lets the regex engine skip to each first character with
+# memchr, twice as fast as `in` on a two-character needle (RARE_RE's alternation, with no prefix, is slower).
+_RARE_SEARCHES = tuple(re.compile(re.escape(part)).search for part in _RARE_PARTS)
 _BLOCKS = frozenset(("paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list", "table",
                      "fence", "code_block", "html_block", "hr", "definition"))
 _DECLARATION = re.compile(r"<![A-Za-z]")
@@ -184,7 +187,7 @@ class _Walk:
         # What the typographer could change somewhere in the body (substring tests: far quicker than the
         # regexes, which have no literal prefix to skip ahead with).
         self.abbr = "(" in body and SCOPED_ABBR_RE.search(body) is not None  # (c), (tm), (r)
-        self.rare = any(part in body for part in _RARE_PARTS)  # what RARE_RE matches
+        self.rare = any(search(body) for search in _RARE_SEARCHES)  # what RARE_RE matches
         # Only spaces and newlines for white space: no line can have odd edges (see `_odd_edges`).
         spaces = _ODD_ASCII_SPACES if self.ascii else _ODD_SPACES
         self.plain_spaces = not any(space in body for space in spaces)
