@@ -10,6 +10,8 @@ of attribution next to the quotation ("wrote", "said", "according to", "via", "t
 from __future__ import annotations
 
 import re
+from itertools import compress
+from operator import attrgetter, ne
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -25,6 +27,8 @@ ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 _ATTRIBUTION_LINE = re.compile(r"^\s*(?:[—―–~]|--|-\s)\s*\S")
+_PASSAGE, _VOICE = attrgetter("passage"), attrgetter("voice")
+_KIND, _QUOTED, _TEXT = attrgetter("kind"), attrgetter("quoted"), attrgetter("text")
 
 
 def _external(href: str, base_url: str) -> bool:
@@ -55,12 +59,14 @@ def _has_source(quote: list[Block], around: list[Block], link_lines: set[int]) -
 def credit(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     prose = analyse(post.passages)
     link_lines = {link.line for link in post.links}
-    footnotes = any(b.passage.kind == "footnote" for b in prose.blocks)
     blocks = list(prose.blocks)
+    passages = list(map(_PASSAGE, blocks))
+    footnotes = "footnote" in map(_KIND, passages)
+    quoted = list(map(_QUOTED, passages))
     limit = settings.credit_quote_words
 
     # Blockquotes: consecutive quoted passages form one quotation.
-    i = 0
+    i = quoted.index(True) if True in quoted else len(blocks)  # (the first found in C)
     while i < len(blocks):
         if not blocks[i].passage.quoted:
             i += 1
@@ -78,13 +84,12 @@ def credit(post: Post, settings: Settings) -> Iterator[CheckFinding]:
                                  "warning", words=words)
         i = j + 1
 
-    # Long quotations inside the author's own paragraphs.
-    for block in blocks:
-        if block.passage.quoted or not limit:
+    # Long quotations inside the author's own paragraphs (a passage with nothing quoted is its own
+    # voice: those are left out in C).
+    for block in compress(blocks, map(ne, map(_TEXT, passages), map(_VOICE, blocks))) if limit else ():
+        if block.passage.quoted:
             continue
         text = block.passage.text
-        if text == block.voice:
-            continue  # nothing quoted
         for start, end in quoted_spans(text):
             words = len(WORD.findall(text[start:end]))
             if words < limit:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from importlib.util import find_spec
+from itertools import compress, filterfalse
+from operator import methodcaller, ne
 from pathlib import Path
 
 _IGNORED = ("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUNDLEFTHYPHENMIN", "COMPOUNDRIGHTHYPHENMIN")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_ZEROS = re.compile(r"^[^1-9\n]*$", re.MULTILINE)  # lines with no number but 0
 _PARSE = re.compile(r"(\d?)(\D?)").findall  # as pyphen's
 
 
@@ -46,18 +47,24 @@ class Hyphenator:
         text = path.read_text(encoding)
         if "^^" in text or ("/" in text and "=" in text):
             raise ValueError(f"{path.name}: left to pyphen")
-        lines = [line for line in map(str.strip, text.split("\n")[1:]) if line and not line.startswith(_IGNORED)]
+        # (In C: the lines that are not empty and do not start with an ignored word.)
+        lines = list(filterfalse(methodcaller("startswith", _IGNORED),
+                                 filter(None, map(str.strip, text.split("\n")[1:]))))
         joined = "\n".join(lines)
         if not joined.isascii() and any(c.isdecimal() for c in set(_NON_ASCII.findall(joined))):
             raise ValueError(f"{path.name}: left to pyphen")  # pyphen reads any decimal digit as a number
         # Digits are single bytes in UTF-8, never part of another character's bytes: removed in C.
-        keys = joined.encode("utf-8").translate(None, b"0123456789").decode("utf-8").split("\n")
+        data = joined.encode("utf-8")
+        letters = data.translate(None, b"0123456789")
+        keys = letters.decode("utf-8").split("\n")
         if len(keys) != len(lines):
             raise ValueError(f"{path.name}: left to pyphen")
         pairs = zip(keys, lines)  # a pattern's letters are its key
-        zeros = set(_ZEROS.findall(joined))
-        if zeros:  # pyphen skips patterns whose numbers are all 0
-            pairs = ((key, line) for key, line in pairs if line not in zeros)
+        # pyphen skips patterns whose numbers are all 0: lines that lose no more without 0 than without
+        # every digit (compared in C).
+        numbered = list(map(ne, data.translate(None, b"0").split(b"\n"), letters.split(b"\n")))
+        if not all(numbered):
+            pairs = compress(pairs, numbered)
         self.raw: dict[str, str] = dict(pairs)  # the last of equal keys wins, as in pyphen
         self.patterns: dict[str, tuple[int, tuple[int, ...]]] = {}
         self.maxlen = max(map(len, self.raw))

@@ -18,12 +18,14 @@ VAGUE = frozenset({"here", "click here", "click", "this", "this link", "link", "
                    "this article", "read more", "more", "learn more", "see more", "go", "continue",
                    "website", "this website", "url", "there", "details", "info", "click this link"})
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
 
 @rule("link-text", "Link text that does not say where the link leads (\"click here\", \"read more\").")
 def link_text(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     images_on = {i.line for i in post.images}
     for link in post.links:
-        text = " ".join(re.sub(r"[^\w\s]", " ", link.text).split()).lower()
+        text = " ".join(_PUNCTUATION.sub(" ", link.text).split()).lower()
         if not text and link.line in images_on:
             continue  # an image link: its alt text is its name (alt-text checks that)
         if not text:

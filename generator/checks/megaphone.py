@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import compress, filterfalse
+from itertools import compress
 from typing import Iterator
 
-from generator.checks.prose import analyse
+from generator.checks.prose import analyse, lookup
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Post
@@ -87,29 +87,20 @@ class _Anchors:
         return made
 
     def possible(self, tokens: list[str]) -> set[int]:
-        """The phrases that may be in the text of `tokens`: one lookup per token in C (a token never
-        seen before raises KeyError, and is read), then only the few holding anchors are looked at."""
-        try:
-            flags = list(map(self.known.__getitem__, tokens))
-        except KeyError:
-            self._learn(tokens)
-            flags = list(map(self.known.__getitem__, tokens))
+        """The phrases that may be in the text of `tokens`: one lookup per token in C (see
+        `prose.lookup`), then only the few holding anchors are looked at."""
+        flags = lookup(self.known, tokens, self._holds)  # (`holding` depends on the token alone: kept)
         possible = set(self.free)
         holding = self.holding
         for token in set(compress(tokens, flags)):
             possible |= holding[token]
         return possible
 
-    def _learn(self, tokens: list[str]) -> None:
-        known, holding = self.known, self.holding
-        if len(known) > 500_000:
-            known.clear()
-            holding.clear()
-        for token in set(filterfalse(known.__contains__, tokens)):
-            held = frozenset(i for i, anchor in self.anchors if anchor in token)
-            if held:
-                holding[token] = held
-            known[token] = bool(held)
+    def _holds(self, token: str) -> bool:
+        held = frozenset(i for i, anchor in self.anchors if anchor in token)
+        if held:
+            self.holding[token] = held
+        return bool(held)
 
 
 @rule("megaphone", "Self-promotion and broadcast phrases (\"follow me\", \"buy now\", \"link in bio\").")

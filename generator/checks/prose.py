@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from generator.model import Passage, Post
 
@@ -219,18 +219,41 @@ _TOKEN_COUNTS: dict[str, tuple[int, int]] = {}  # only the tokens that hold a pr
 _HOLDS: dict[str, bool] = {}  # every token read so far: whether it is in _TOKEN_COUNTS
 
 
+def lookup(table: dict, tokens: Iterable[str], learn: Callable[[str], Any], limit: int = 500_000) -> list:
+    """`[table[t] for t in tokens]`, looked up in C: a token missing from `table` (KeyError) is added
+    as `learn(token)` gives it, and the lookups go on after it (the values found before it are kept),
+    so a post with a few new words costs a few exceptions, not a second pass. A table grown past
+    `limit` is emptied first."""
+    if len(table) > limit:
+        table.clear()
+    found: list = []
+    rest = iter(tokens)
+    get = table.__getitem__
+    while True:
+        try:
+            found.extend(map(get, rest))
+            return found
+        except KeyError as missing:
+            token = missing.args[0]
+            table[token] = value = learn(token)
+            found.append(value)
+
+
+def _holds_pronoun(token: str) -> bool:
+    """Whether `token` holds a pronoun, read with `pronoun` (its counts kept in _TOKEN_COUNTS)."""
+    kinds = [pronoun(w) for w in WORD.findall(token)]
+    me, you = kinds.count("self"), kinds.count("reader")
+    if me or you:
+        _TOKEN_COUNTS[token] = (me, you)
+    return bool(me or you)
+
+
 def _learn_pronouns(tokens) -> None:
     """Read each of `tokens` new to `_HOLDS` once, with `pronoun`."""
-    holds, hits = _HOLDS, _TOKEN_COUNTS
-    if len(holds) > 500_000:
-        holds.clear()
-        hits.clear()
-    for token in set(filterfalse(holds.__contains__, tokens)):
-        kinds = [pronoun(w) for w in WORD.findall(token)]
-        me, you = kinds.count("self"), kinds.count("reader")
-        if me or you:
-            hits[token] = (me, you)
-        holds[token] = bool(me or you)
+    if len(_HOLDS) > 500_000:
+        _HOLDS.clear()  # (the counts are kept: they depend on the token alone)
+    for token in set(filterfalse(_HOLDS.__contains__, tokens)):
+        _HOLDS[token] = _holds_pronoun(token)
 
 
 def pronoun_counts(text: str) -> tuple[int, int]:
@@ -249,13 +272,9 @@ def pronoun_counts(text: str) -> tuple[int, int]:
 
 
 def _block_counts(block_tokens: list[list[str]]) -> tuple[tuple[int, int], ...]:
-    """`pronoun_counts` of each block, from its tokens: one lookup per token in C (a new token raises
-    KeyError, and is read), and the Python loop only sees the pronouns."""
-    try:
-        holds = list(map(_HOLDS.__getitem__, chain.from_iterable(block_tokens)))
-    except KeyError:
-        _learn_pronouns(chain.from_iterable(block_tokens))
-        holds = list(map(_HOLDS.__getitem__, chain.from_iterable(block_tokens)))
+    """`pronoun_counts` of each block, from its tokens: one lookup per token in C (see `lookup`), and
+    the Python loop only sees the pronouns."""
+    holds = lookup(_HOLDS, chain.from_iterable(block_tokens), _holds_pronoun)
     hits = _TOKEN_COUNTS
     flags = iter(holds)
     counts = []

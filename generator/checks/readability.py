@@ -8,13 +8,13 @@ and tables are not judged: the author cannot shorten someone else's sentence, an
 from __future__ import annotations
 
 import re
-from itertools import chain, filterfalse, repeat
+from itertools import chain, filterfalse, islice, repeat
 from operator import add, itemgetter, or_
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from generator.checks.prose import (_ABBREVIATIONS, _BOUNDARY, _LETTERS, WORD, Prose, analyse, position, sentences,
-                                    token_syllables)
+from generator.checks.prose import (_ABBREVIATIONS, _BOUNDARY, _LETTERS, WORD, Prose, analyse, lookup, position,
+                                    sentences, token_syllables)
 from generator.checks.registry import CheckFinding, rule
 from generator.checks.settings import Settings
 from generator.model import Passage, Post
@@ -166,12 +166,9 @@ def _syllables_per_paragraph(prose: Prose, language: str) -> list[int]:
     if per_paragraph is None:
         table = _syllable_table(language)
         words = [tokens for _, tokens in _judged(prose)]
-        try:
-            per_paragraph = list(map(sum, map(map, repeat(table.__getitem__), words)))
-        except KeyError:
-            _learn(table, language, filterfalse(table.__contains__, chain.from_iterable(words)))
-            per_paragraph = list(map(sum, map(map, repeat(table.__getitem__), words)))
-        prose.memo[key] = per_paragraph
+        found = iter(lookup(table, chain.from_iterable(words), lambda token: _syllables_of_new(token, language),
+                            limit=1 << 62))  # (_syllable_table empties the table, and _BARE with it)
+        per_paragraph = prose.memo[key] = [sum(islice(found, n)) for n in map(len, words)]
     return per_paragraph
 
 
@@ -188,9 +185,14 @@ def _syllables_of(table: dict[str, int], language: str, tokens: list[str]) -> in
 def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
     """Add `tokens` (some new to `table`) with their syllables."""
     for token in set(tokens):
-        table[token] = token_syllables(token, language)
-        if not _LETTERS.search(token.lower()):
-            _BARE.setdefault(language, set()).add(token)
+        table[token] = _syllables_of_new(token, language)
+
+
+def _syllables_of_new(token: str, language: str) -> int:
+    """The syllables of a token new to the table (noted in _BARE when it has no letter)."""
+    if not _LETTERS.search(token.lower()):
+        _BARE.setdefault(language, set()).add(token)
+    return token_syllables(token, language)
 
 
 _BARE: dict[str, set[str]] = {}  # tokens of each table that hold no letter ("1,000", "—"): one syllable each
@@ -336,16 +338,11 @@ _RISK: dict[str, bool] = {}
 
 def _risky(tokens: list[str]) -> bool:
     """Whether any of `tokens` (lowered words) may be taken for an abbreviation (see above)."""
-    risk = _RISK
-    try:
-        return any(map(risk.__getitem__, tokens))
-    except KeyError:
-        if len(risk) > 200_000:
-            risk.clear()
-        search = _MAYBE_ABBREVIATION.search
-        for token in set(filterfalse(risk.__contains__, tokens)):
-            risk[token] = token.startswith(".") or search(token[::-1]) is not None
-        return any(map(risk.__getitem__, tokens))
+    return any(lookup(_RISK, tokens, _risk_of, limit=200_000))
+
+
+def _risk_of(token: str) -> bool:
+    return token.startswith(".") or _MAYBE_ABBREVIATION.search(token[::-1]) is not None
 
 
 def _narrow(data: bytes, wide: re.Pattern, narrow: dict[bytes, bytes]) -> bytes:

@@ -102,12 +102,13 @@ def shouting(post: Post, settings: Settings) -> Iterator[CheckFinding]:
         yield shouting.rule.at(post.source, line, col,
                                f"{what} is in capitals; use emphasis (*word*) or let the sentence carry "
                                "the weight (add real acronyms to shouting_acronyms)", kind="capitals")
-    if "!" not in voice and "‼" not in voice:
+    ascii = voice.isascii()  # (known without reading the text): then "‼" and "¡" cannot be in it
+    if "!" not in voice and (ascii or "‼" not in voice):
         return
     # Every run _BANGS matches holds "‼" or a "!" followed by one of "!?¡" (a "!‼" holds "‼"). Without
     # those, nothing matches and each "!" is an exclamation of its own: substring tests and a count
     # in C give the same answer as the two regex scans, which are slow (no literal to search for).
-    runs = "‼" in voice or "!!" in voice or "!?" in voice or "!¡" in voice
+    runs = "!!" in voice or "!?" in voice or (not ascii and ("‼" in voice or "!¡" in voice))
     for m in _BANGS.finditer(voice) if runs else ():
         _, line, col = prose.position(m.start(), m.group())
         yield shouting.rule.at(post.source, line, col,
@@ -118,7 +119,7 @@ def shouting(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     words = max(post.words, 1)
     if post.words >= settings.min_words and bangs >= 3 and bangs * 1000 / words > settings.shouting_max_exclamations:
         per_1000 = bangs * 1000 / words
-        first = min(i for i in (voice.find("!"), voice.find("‼")) if i >= 0)
+        first = min(i for i in (voice.find("!"), -1 if ascii else voice.find("‼")) if i >= 0)
         _, line, col = prose.position(first, voice[first])
         yield shouting.rule.at(post.source, line, col,
                                f"{bangs} exclamations in {post.words} words ({per_1000:.3g} per 1,000; at most "
