@@ -176,7 +176,9 @@ def _slim(site):
     from types import MappingProxyType as Proxy
 
     empty = Proxy({})
-    slim = {p.source: replace(p, links=(), lines=empty, checks=empty, comments=(), images=()) for p in site.posts}
+    from generator.model import with_fields  # dataclasses.replace, in a fifth of the time
+
+    slim = {p.source: with_fields(p, links=(), lines=empty, checks=empty, comments=(), images=()) for p in site.posts}
     return _swap(site, slim)
 
 
