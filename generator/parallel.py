@@ -253,7 +253,7 @@ def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | Non
         if warm:
             yield 0, [local(items[i]) for i in range(warm)], True
         if warm < len(items):
-            chunks = [(i, i + 1) for i in range(warm, len(items))] if force else \
+            chunks = [(i, i + 1) for i in range(warm, len(items))] if force and len(items) <= MOST_CHUNKS else \
                 _chunks(len(items) - warm, count, warm)
             forked = _forked(func, items, chunks, count - 1, local)
             if meanwhile is not None:
@@ -265,6 +265,7 @@ def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | Non
 
 
 SMALLEST_CHUNK = 8
+MOST_CHUNKS = 512  # their bounds (8 bytes each) fit in one page, the least a pipe holds
 
 
 def _chunks(total: int, count: int, offset: int = 0) -> list[tuple[int, int]]:
@@ -275,7 +276,7 @@ def _chunks(total: int, count: int, offset: int = 0) -> list[tuple[int, int]]:
     one core sat idle for ~0.3 s on average while the other finished the last chunk. Never so many that
     their bounds fill a pipe's buffer (`_forked` writes them all before the workers start)."""
     chunks, start = [], 0
-    smallest = max(SMALLEST_CHUNK, -(-total // 4096))
+    smallest = max(SMALLEST_CHUNK, -(-total // MOST_CHUNKS))
     while start < total:
         end = min(total, start + max(smallest, (total - start) // (count * 2)))
         chunks.append((offset + start, offset + end))
