@@ -281,13 +281,22 @@ class _Walk:
                     "\t" in line for line in self.lines[self._line_of(self._span(node)[0]):self._last_line(node) + 1]):
                 raise _Decline  # a tab in a quote or list: the port expands it into spaces, the reference keeps it
             if name == "paragraph":
-                start, _ = self._span(node)
+                span = node.srcmap
+                if span is None:
+                    raise _Decline
+                start, end = span
+                starts = self.starts
                 is_first = self.first_paragraph is None and not (quotes or lists or self.in_footnote)
-                self._open("<p>")
-                mark = len(self.out) - 1
-                plain = self._inline(node.children, self._kind("list" if lists else "paragraph"), quotes > 0, start,
-                                     self._last_line(node), ctx, want_plain=is_first)
-                self._put("</p>\n")
+                out = self.out
+                if self.after_hidden:
+                    out.append("\n")
+                    self.after_hidden = False
+                out.append("<p>")
+                mark = len(out) - 1
+                plain = self._inline(node.children, "footnote" if self.in_footnote else "list" if lists else "paragraph",
+                                     quotes > 0, start, bisect_right(starts, max(start, end - 1)) - 1, ctx,
+                                     want_plain=is_first, line0=bisect_right(starts, start) - 1)
+                out.append("</p>\n")
                 if is_first:
                     self.first_paragraph = ("<p>" + "".join(self.out[mark + 1:]), plain)
             elif name in ("heading", "lheading"):
@@ -516,9 +525,21 @@ class _Walk:
 
     # -- one block's inline content ----------------------------------------------------------------------
 
-    def _raw(self, start: int, last: int, ctx: tuple) -> str:
-        """The block's Markdown source as markdown-it-py's getLines gives it: container markers removed."""
-        first, col = self._line_col(start)
+    def _raw(self, start: int, last: int, ctx: tuple, first: int) -> str:
+        """The block's Markdown source as markdown-it-py's getLines gives it: container markers removed.
+        `first` is the line of byte offset `start`."""
+        if self.ascii:
+            col = start - self.starts[first]
+        else:
+            col = self._line_col(start)[1]
+        if last == first and self.plain_spaces:  # one line (most blocks): the tests below, once
+            text = self.lines[first][col:]
+            if not text.strip():
+                raise _Decline
+            raw = text.strip(_TRIM)
+            if raw.startswith("[") and "]:" in raw:
+                raise _Decline
+            return raw
         out = [self.lines[first][col:]]
         if last > first:
             kinds = {c[0] for c in ctx}
@@ -565,10 +586,12 @@ class _Walk:
         raise _Decline  # a multi-line block inside both a quote and a list
 
     def _inline(self, children, kind: str, quoted: bool, start: int, last: int, ctx: tuple,
-                raw: str | None = None, want_plain: bool = False) -> str:
-        line0 = self._line_of(start)
+                raw: str | None = None, want_plain: bool = False, line0: int | None = None) -> str:
+        """`line0`, if given, is the line of byte offset `start`."""
+        if line0 is None:
+            line0 = bisect_right(self.starts, start) - 1
         if raw is None:
-            raw = self._raw(start, last, ctx)
+            raw = self._raw(start, last, ctx, line0)
         if "~~~" in raw:
             raise _Decline  # runs of three or more tildes: the strikethrough rules differ
         if ('"' not in raw and not (self.abbr and "(" in raw and SCOPED_ABBR_RE.search(raw))
@@ -700,10 +723,14 @@ class _Walk:
                 kids = node.children
                 if name == "autolink" and any("'" in kid.meta.get("content", "") for kid in kids):
                     raise _Typography  # its text_special children count as text to smartquotes
-                self.links.append(_link(url, self._link_text(kids), self.at))
                 out.append(f'<a href="{_escape(self._target(url))}"'
                            + (f' title="{_escape(title)}"' if title else "") + ">")
-                self._emit(kids, visible, plain, clean)
+                if len(kids) == 1 and kids[0].name == "text":  # most links: one text, the link's text
+                    self._emit(kids, visible, plain, clean)  # (which moves no line on)
+                    self.links.append(_link(url, visible[-1], self.at))  # no link holds another: order kept
+                else:
+                    self.links.append(_link(url, self._link_text(kids), self.at))
+                    self._emit(kids, visible, plain, clean)
                 out.append("</a>")
             elif name == "softbreak" or name == "hardbreak":
                 visible.append("\n")
