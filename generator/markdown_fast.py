@@ -380,24 +380,26 @@ class _Walk:
 
     def _list_item(self, item, ctx: tuple, quotes: int, lists: int) -> None:
         children = list(item.children)
-        shown = [c for c in children if c.name != "definition"]  # definitions render nothing
+        names = [c.name for c in children]
+        shown = [name for name in names if name != "definition"]  # definitions render nothing
         if not shown:
             self._open("<li>")
             self._put("</li>\n")
             return
-        item_line, indent = self._item_content(item)
-        tight = shown[0].name not in _BLOCKS
+        span = self._span(item)
+        item_line, indent = self._item_content(span[0])
+        tight = shown[0] not in _BLOCKS
         self._open("<li>" if tight else "<li>\n")
         ctx = ctx + (("l", indent),)
         k = 0
         while k < len(children):
-            if children[k].name in _BLOCKS:
+            if names[k] in _BLOCKS:
                 self._blocks([children[k]], ctx, quotes, lists)
                 k += 1
                 continue
             # A tight list hides its paragraphs: a run of inline nodes is one paragraph, rendered bare.
             j = k
-            while j < len(children) and children[j].name not in _BLOCKS:
+            while j < len(children) and names[j] not in _BLOCKS:
                 j += 1
             # Inline nodes' own source maps are not reliable; the paragraph starts where the item's text does,
             # or on the line after the block before it.
@@ -413,19 +415,21 @@ class _Walk:
                 col = self._prefix(self.lines[first], ctx, kinds)
                 start += col if self.ascii else len(self.lines[first][:col].encode())
             last = (self._line_of(self._span(children[j])[0]) - 1 if j < len(children)
-                    else self._last_line(item))
+                    else self._line_of(max(span[0], span[1] - 1)))
             while last > first and not self.lines[last].strip(_TRIM):
                 last -= 1
             if self.after_hidden:  # two hidden paragraphs in a row: no tag between them to take the newline
                 raise _Decline
-            self._inline(children[k:j], self._kind("list"), quotes > 0, start, last, ctx)
+            self._inline(children[k:j], "footnote" if self.in_footnote else "list", quotes > 0, start, last, ctx,
+                         line0=first)
             self.after_hidden = True
             k = j
         self._put("</li>\n")
 
-    def _item_content(self, item) -> tuple[int, int]:
-        """The line of a list item's marker and the column where its text starts (its content indent)."""
-        line, pos = self._line_col(self._span(item)[0])
+    def _item_content(self, start: int) -> tuple[int, int]:
+        """The line of a list item's marker (at byte offset `start`) and the column where its text starts
+        (its content indent)."""
+        line, pos = self._line_col(start)
         text = self.lines[line]
         if pos < len(text) and text[pos] in "-+*":
             pos += 1
@@ -494,7 +498,7 @@ class _Walk:
             raw, last = None, self._last_line(node) - 1
         self._open(f"<h{level}")
         mark = len(self.out) - 1
-        text = self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw)
+        text = self._inline(node.children, "heading", quotes > 0, start, last, ctx, raw=raw, line0=line)
         base = heading_slug(text)
         count = self.used_ids.get(base, 0)
         self.used_ids[base] = count + 1
