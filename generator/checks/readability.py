@@ -159,27 +159,34 @@ def _ease_of_paragraphs(prose: Prose, language: str) -> Ease | None:
 
 
 def _syllables_per_paragraph(prose: Prose, language: str) -> list[int]:
-    """The syllables of each judged paragraph's words, from the table, looked up in one pass in C; when
-    a word is new (KeyError), the new words are hyphenated into the table and the sums done again."""
+    """The syllables of each judged paragraph's words (see `_tallies`)."""
+    return _tallies(prose, language)[0]
+
+
+def _tallies(prose: Prose, language: str) -> tuple[list[int], list[int]]:
+    """For each judged paragraph, the syllables of its words and how many of them are `_risky`, from the
+    table (one lookup per word in C, see `prose.lookup`; a new word is hyphenated into it)."""
     key = ("syllables", language)
-    per_paragraph = prose.memo.get(key)
-    if per_paragraph is None:
+    tallies = prose.memo.get(key)
+    if tallies is None:
         table = _syllable_table(language)
         words = [tokens for _, tokens in _judged(prose)]
         found = iter(lookup(table, chain.from_iterable(words), lambda token: _syllables_of_new(token, language),
                             limit=1 << 62))  # (_syllable_table empties the table, and _BARE with it)
-        per_paragraph = prose.memo[key] = [sum(islice(found, n)) for n in map(len, words)]
-    return per_paragraph
+        sums = [sum(islice(found, n)) for n in map(len, words)]
+        # (A paragraph's syllables are fewer than 2**32: fewer than its characters.)
+        tallies = prose.memo[key] = ([s & _SYLLABLES for s in sums], [s >> _RISKY for s in sums])
+    return tallies
 
 
 def _syllables_of(table: dict[str, int], language: str, tokens: list[str]) -> int:
     """The syllables of `tokens`, looked up in one pass in C; a paragraph with a new word (KeyError)
     has its new words hyphenated into the table, and is summed again."""
     try:
-        return sum(map(table.__getitem__, tokens))
+        return sum(map(table.__getitem__, tokens)) & _SYLLABLES
     except KeyError:
         _learn(table, language, filterfalse(table.__contains__, tokens))
-        return sum(map(table.__getitem__, tokens))
+        return sum(map(table.__getitem__, tokens)) & _SYLLABLES
 
 
 def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
@@ -188,11 +195,17 @@ def _learn(table: dict[str, int], language: str, tokens: Iterable[str]) -> None:
         table[token] = _syllables_of_new(token, language)
 
 
+# A table's value for a token: its syllables, plus 2**32 when it is `_risky` (so a paragraph's sum
+# tells both, and the long paragraphs need no lookup of their own for the sentence proof).
+_RISKY = 32
+_SYLLABLES = (1 << _RISKY) - 1
+
+
 def _syllables_of_new(token: str, language: str) -> int:
-    """The syllables of a token new to the table (noted in _BARE when it has no letter)."""
+    """The table's value for a token new to it (noted in _BARE when it has no letter)."""
     if not _LETTERS.search(token.lower()):
         _BARE.setdefault(language, set()).add(token)
-    return token_syllables(token, language)
+    return token_syllables(token, language) | (_risk_of(token) << _RISKY)
 
 
 _BARE: dict[str, set[str]] = {}  # tokens of each table that hold no letter ("1,000", "—"): one syllable each
@@ -216,8 +229,16 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
     max_paragraph = settings.readability_paragraph_words
     judged = _judged(prose)
     fit: set[int] = set()  # paragraphs shown to hold no sentence over the limit, all at once
-    if max_sentence:
-        safe = [i for i, (_, tokens) in enumerate(judged) if len(tokens) > max_sentence and not _risky(tokens)]
+    long = [i for i, (_, tokens) in enumerate(judged) if len(tokens) > max_sentence] if max_sentence else []
+    if long:
+        risky = None
+        if _grades(post, settings):  # the syllables are needed anyway, and tell which words are risky
+            try:
+                risky = _tallies(prose, settings.language)[1]
+            except Exception:  # noqa: BLE001 - then it fails below, where it did
+                pass
+        safe = ([i for i in long if not risky[i]] if risky is not None
+                else [i for i in long if not _risky(judged[i][1])])
         if safe and _all_fit([judged[i][0].text for i in safe], max_sentence):
             fit.update(safe)
     for i, (p, tokens) in enumerate(judged):
@@ -250,9 +271,9 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
                 yield readability.rule.at(post.source, line, col,
                                           f"sentence of {count} words (at most {max_sentence}); "
                                           "break it in two", kind="sentence", words=count)
-    minimum = settings.readability_min_ease
-    if not minimum or not settings.language.lower().startswith("en") or post.words < settings.min_words:
+    if not _grades(post, settings):
         return
+    minimum = settings.readability_min_ease
     score = ease(prose, settings.language)
     if score and score.words >= settings.min_words and score.reading_ease < minimum:
         line, col, where = post.line_of("body"), 1, ""
@@ -265,6 +286,12 @@ def readability(post: Post, settings: Settings) -> Iterator[CheckFinding]:
                                   f"reading ease {score.reading_ease:.0f} for the post (at least {minimum:g}; grade "
                                   f"{score.grade:.1f}){where}: shorter sentences and plainer words will help",
                                   kind="ease", ease=round(score.reading_ease, 1), grade=round(score.grade, 1))
+
+
+def _grades(post: Post, settings: Settings) -> bool:
+    """Whether the rule grades the post's reading ease."""
+    return bool(settings.readability_min_ease and settings.language.lower().startswith("en")
+                and post.words >= settings.min_words)
 
 
 _MIN_PARAGRAPH = 20  # words: shorter paragraphs give too noisy a score to single out
