@@ -183,7 +183,7 @@ class _Walk:
         self.lines = body.split("\n")
         # The byte offset where each line starts (the tree's source maps count bytes).
         lengths = map(len, self.lines[:-1] if self.ascii else self.raw.split(b"\n")[:-1])
-        self.starts = list(accumulate((n + 1 for n in lengths), initial=0))
+        self.starts = list(accumulate(map((1).__add__, lengths), initial=0))
         # What the typographer could change somewhere in the body (substring tests: far quicker than the
         # regexes, which have no literal prefix to skip ahead with).
         self.abbr = "(" in body and SCOPED_ABBR_RE.search(body) is not None  # (c), (tm), (r)
@@ -743,7 +743,7 @@ class _Walk:
                 out.append("\n" if name == "softbreak" else "<br />\n")
                 self.at += 1
             elif name == "code_inline":
-                code = "".join(c.meta.get("content", "") for c in node.children)
+                code = "".join([c.meta.get("content", "") for c in node.children])
                 if not code.strip(" "):
                     raise _Decline  # a code span of spaces only keeps them all in CommonMark
                 visible.append(" ")
