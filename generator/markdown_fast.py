@@ -39,8 +39,12 @@ SCOPED_ABBR_RE = re.compile(r"\((c|tm|r)\)", re.IGNORECASE)
 _TRIM = " \t\n\r\f\v"
 _MID_WORD_QUOTE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 # White space to Python other than a space or a newline (U+3000 is the last white space in Unicode).
-_ODD_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
-_ODD_ASCII_SPACES = tuple(c for c in _ODD_SPACES if c.isascii())
+# Spelt out rather than found at import (a scan of 12,000 characters, some milliseconds per process);
+# tests/test_markdown_fast.py holds the list complete.
+_ODD_ASCII_SPACES = ("\t", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
+_ODD_SPACES = _ODD_ASCII_SPACES + ("\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
+                                   "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029",
+                                   "\u202f", "\u205f", "\u3000")
 _RARE_PARTS = ("+-", "..", "????", "!!!!", ",,", "--")  # RARE_RE's alternatives
 # Each as a pattern of its own: a literal prefix lets the regex engine skip to each first character with
 # memchr, twice as fast as `in` on a two-character needle (RARE_RE's alternation, with no prefix, is slower).
