@@ -93,6 +93,14 @@ def _slot_maker(cls, names: tuple[str, ...]):
             s0(obj, a), s1(obj, b), s2(obj, c), s3(obj, d), s4(obj, e), s5(obj, f)
             return obj
         return make6
+    if len(names) == 4:
+        s0, s1, s2, s3 = setters
+
+        def make4(a, b, c, d):
+            obj = new(cls)
+            s0(obj, a), s1(obj, b), s2(obj, c), s3(obj, d)
+            return obj
+        return make4
     if len(names) == 3:
         s0, s1, s2 = setters
 
@@ -106,6 +114,7 @@ def _slot_maker(cls, names: tuple[str, ...]):
 
 _passage = _slot_maker(Passage, ("text", "line", "kind", "quoted", "raw", "cols"))
 _link = _slot_maker(Link, ("href", "text", "line"))
+_toc_entry = _slot_maker(Heading, ("level", "id", "text", "line"))
 
 
 class _Decline(Exception):
@@ -159,18 +168,20 @@ def _escape(text: str) -> str:
 def render(body: str, source: str, first_line: int):
     """`markdown.Rendered` for `body` (already cleaned of marker characters and \\r), or None to decline."""
     md = _parser()
-    if md is None or "^[" in body:  # inline footnotes: the Rust port has none
+    # (Two-character needles are searched far slower than one: a rare first character is tested first.)
+    carets = "^" in body
+    if md is None or (carets and "^[" in body):  # inline footnotes: the Rust port has none
         return None
     if "\x0b" in body or "\x0c" in body or "\x00" in body:  # trimmed or replaced differently
         return None
-    if "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
+    if "<" in body and "<!" in body and _DECLARATION.search(body):  # <!doctype ...>: CommonMark 0.31 allows lower case
         return None
     if "`" in body and "[" in body and _unclosed_code_after_bracket(body):
         return None  # an unclosed code span after "[" can panic the Rust parser, which prints a backtrace
     if not body.isascii() and _symbol_beside_delimiter(body):
         return None  # CommonMark 0.31 counts symbols as punctuation beside * and _; the port does not
     try:
-        return _Walk(body, source, first_line).rendered(md.tree(body))
+        return _Walk(body, source, first_line, carets).rendered(md.tree(body))
     except Exception:  # noqa: BLE001 - _Decline, or anything unforeseen in the tree: the reference renders
         return None
     except BaseException as exc:  # pyo3 raises a panic in the Rust parser as a BaseException
@@ -180,7 +191,7 @@ def render(body: str, source: str, first_line: int):
 
 
 class _Walk:
-    def __init__(self, body: str, source: str, first_line: int):
+    def __init__(self, body: str, source: str, first_line: int, carets: bool = True):
         self.body, self.source, self.first_line = body, source, first_line
         self.raw = body.encode()
         self.ascii = len(self.raw) == len(body)
@@ -208,9 +219,10 @@ class _Walk:
         self.note_ids: dict[str, int] = {}
         self.note_refs: dict[str, int] = {}
         self.in_footnote = False
+        self.notes = carets and "[^" in body  # footnotes ("^" in the body: see `render`)
 
     def rendered(self, tree):
-        if "[^" in self.body:
+        if self.notes:
             nodes = tree.children
             found = ([n.meta.get("label") for n in nodes[-1].children]
                      if nodes and nodes[-1].name == "footnote_container" else [])
@@ -508,7 +520,7 @@ class _Walk:
         self.used_ids[base] = count + 1
         hid = base if count == 0 else f"{base}-{count}"
         self.out[mark] += f' id="{_escape(hid)}">'
-        self.toc.append(Heading(level, hid, text, line + self.first_line))
+        self.toc.append(_toc_entry(level, hid, text, line + self.first_line))
         self._put(heading_anchor(hid, text, f"h{level}"))
 
     @staticmethod

@@ -229,3 +229,14 @@ def test_prepare_loads_the_lexers_that_fenced_code_names():
             "markdown._lexer.cache_info().hits >= 2, 'markdown_it' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     assert out.strip() == "['bash', 'python'] True False"
+
+
+def test_the_slot_constructors_build_what_the_dataclasses_build():
+    from generator.model import Heading, Link, Passage
+
+    for make, cls, values in ((markdown_fast._passage, Passage, ("t", 3, "list", True, "r", (1, 2))),
+                              (markdown_fast._link, Link, ("a.md", "x", 2)),
+                              (markdown_fast._toc_entry, Heading, (2, "id", "Text", 9))):
+        assert make is not cls  # the fields are as the walk expects
+        built = make(*values)
+        assert type(built) is cls and built == cls(*values) and hash(built) == hash(cls(*values))
