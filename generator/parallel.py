@@ -255,7 +255,10 @@ def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | Non
         if warm < len(items):
             chunks = [(i, i + 1) for i in range(warm, len(items))] if force and len(items) <= MOST_CHUNKS else \
                 _chunks(len(items) - warm, count, warm)
-            forked = _forked(func, items, chunks, count - 1, local)
+            try:
+                forked = _forked(func, items, chunks, count - 1, local)
+            except OSError:  # no fork to be had (a process limit, no memory): all of it here, then
+                forked = iter([(warm, [local(items[i]) for i in range(warm, len(items))], True)])
             if meanwhile is not None:
                 meanwhile()
                 meanwhile = None
@@ -290,7 +293,10 @@ def beside_forked(here: Callable[[], Any], func: Callable[[Any], Any], items: Se
     one fork and one result to hand back fewer than n workers and an idle process waiting for them."""
     mine, theirs = None, {}
     chunks = [(i, i + 1) for i in range(len(items))]
-    forked = _forked(func, items, chunks, len(items), pull=False)
+    try:
+        forked = _forked(func, items, chunks, len(items), pull=False)
+    except OSError:  # no fork to be had (a process limit, no memory): all of it here, then
+        return here(), [func(item) for item in items]
     try:
         mine = here()
         for start, results, _ in forked:

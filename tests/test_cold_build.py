@@ -349,3 +349,14 @@ def test_pages_written_by_the_render_shares_into_the_staging_folder(make_site, m
         written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert written.pop(fs.MARKER) and written == dict(expected)
     assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_without_a_fork_the_work_is_done_here(monkeypatch):
+    """A process limit or no memory for a fork: the same results, computed in this process."""
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    assert parallel.map_forked(lambda n: n * n, list(range(40)), 2) == [n * n for n in range(40)]
+    assert parallel.beside_forked(lambda: "here", lambda n: n + 1, [1, 2]) == ("here", [2, 3])
