@@ -285,7 +285,7 @@ def finish(html: str, first_html: str, first_plain: str, toc: list[Heading], lin
     paragraph, without footnote marks; the words are counted over the passages."""
     summary = html[: html.index(MORE)] if MORE in html else first_html
     summary = _FOOTNOTE_REF.sub("", summary).strip()
-    words = count_words("\n".join(p.text for p in passages))  # one scan; a newline joins no words
+    words = count_words("\n".join([p.text for p in passages]))  # one scan; a newline joins no words
     return Rendered(html, summary, first_plain, tuple(toc), tuple(links), tuple(images), tuple(passages), words,
                     tuple(comments))
 
