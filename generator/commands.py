@@ -97,21 +97,23 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
                                stage=staging)
         staged = (stage[-1], info.get("staged", ())) if stage and stage[-1] else None
         findings = result.findings
-        echo_findings(findings)
         failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
-        if failed:
-            why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
-            click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
-            sys.exit(1)
         stamp = finish_base = None
-        if snapshot is not None and not info.get("questions", True) and "chain" in info and result.site is not None:
+        if not failed and snapshot is not None and not info.get("questions", True) and "chain" in info \
+                and result.site is not None:
             import os
 
             from generator.patch import save_base_beside
 
-            # The site for the next patched build is saved by a forked child while the output is written.
+            # The site for the next patched build is saved by a forked child while the findings are
+            # printed and the output is written.
             stamp = os.urandom(8).hex()  # secrets.token_hex(8)
             finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
+        echo_findings(findings)
+        if failed:
+            why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
+            click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
+            sys.exit(1)
         try:
             write_output(out, result.outputs, site_root, staged)
         except GivingError as exc:
