@@ -501,7 +501,8 @@ def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None
     from generator import render as rendering
 
     count = workers()
-    if len(site.posts) + len(site.pages) < RENDER_FROM or count < 2 or threading.active_count() > 1:
+    if len(site.posts) + len(site.pages) < RENDER_FROM or count < 2 or threading.active_count() > 1 \
+            or not hasattr(os, "fork"):
         return rendering.render(site, chain, site_root, assets, progress, cache=cache)
     folder = stage() if stage is not None else None
 
