@@ -85,34 +85,6 @@ def _lexer(name: str):
         return None
 
 
-_FENCE_LANGUAGE = re.compile(rb"[\w+#.-]+")
-
-
-def prepare(sources) -> None:
-    """Load now what parsing these sources (file contents as bytes) will need, for a build about to fork
-    its parse workers: each worker then inherits it, where it would load its own copy. That is the
-    Pygments lexer of each language fenced code names (compiling a lexer's patterns costs 5-50 ms; a
-    language named nowhere costs nothing), and markdown-it-py's smartquotes if a source holds a quote."""
-    languages: set[bytes] = set()
-    quotes = False
-    for data in sources:
-        quotes = quotes or b'"' in data or b"'" in data
-        for mark in (b"```", b"~~~"):
-            at = data.find(mark)
-            while at >= 0:
-                end = data.find(b"\n", at)
-                end = len(data) if end < 0 else end
-                info = data[at:end].lstrip(mark[:1]).split(None, 1)
-                if info and _FENCE_LANGUAGE.fullmatch(info[0]):
-                    languages.add(info[0])
-                at = data.find(mark, end)
-    for name in sorted(languages):
-        if _lexer(name.decode()) is not None:
-            _formatter()
-    if quotes:
-        import markdown_it.rules_core.smartquotes  # noqa: F401
-
-
 def heading_slug(text: str) -> str:
     """The base of a heading's id: python-slugify's slug, or "section". Plain ASCII words between single
     spaces (most headings) slug to themselves lowered and joined by hyphens, without slugify's score of

@@ -222,15 +222,6 @@ def test_importing_the_markdown_code_loads_neither_markdown_it_py_nor_pygments()
     assert out.strip() == "[]"
 
 
-def test_prepare_loads_the_lexers_that_fenced_code_names():
-    code = ("import sys; from generator import markdown; "
-            "markdown.prepare([b'Text.\\n\\n```python\\nx = 1\\n```\\n', b'~~~ bash extra\\nls\\n~~~\\n', b'```nolexer\\n```']); "
-            "print(sorted(n for n in ('python', 'bash', 'nolexer') if markdown._lexer(n) is not None), "
-            "markdown._lexer.cache_info().hits >= 2, 'markdown_it' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    assert out.strip() == "['bash', 'python'] True False"
-
-
 def test_the_slot_constructors_build_what_the_dataclasses_build():
     from generator.model import Heading, Link, Passage
 
