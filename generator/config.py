@@ -7,7 +7,6 @@ as `[checks]`), with its type and default. Anything else is an error naming the 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 import tomllib
@@ -157,6 +156,8 @@ def _check_table(
                 findings.append(error(f"[{key}] must be a table", path, line, "config"))
             continue
         if key not in schema:
+            import difflib  # only for a misspelt name
+
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f'; did you mean "{close[0]}"?' if close else f"; known keys: {', '.join(sorted(known))}"
             findings.append(error(f'unknown key "{qualified}"{hint}', path, line, "config"))

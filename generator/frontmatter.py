@@ -6,7 +6,6 @@ available (it is several times faster, and front matter is a fifth of a build's 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -92,7 +91,8 @@ _NOT_SIMPLE = object()
 _SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
 _ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 # What YAML reads as a character of a line (its printable set, less its other line breaks and the BOM).
-_NOT_LINE_TEXT = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# (Compiled on first use: its wide ranges take ~5 ms to compile, and most front matter is ASCII.)
+_NOT_LINE_TEXT = "[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -112,7 +112,7 @@ def _simple_yaml(raw: str) -> Any:
     if raw.isascii():
         if _ASCII_CONTROL.search(raw):
             return _NOT_SIMPLE
-    elif _NOT_LINE_TEXT.search(raw):
+    elif re.search(_NOT_LINE_TEXT, raw):
         return _NOT_SIMPLE
     data: dict[str, Any] = {}
     for line in raw.split("\n"):
@@ -213,6 +213,8 @@ def validate(fm: FrontMatter, path: str, kind: str, tz: ZoneInfo) -> tuple[dict[
         key = str(key)
         kind_of = FIELDS.get(key)
         if kind_of is None:
+            import difflib  # only for a misspelt key
+
             close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else "put custom data under extra:"
             findings.append(error(f'unknown front matter key "{key}"; {hint}', path, line(key), "front-matter"))

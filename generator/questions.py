@@ -29,8 +29,6 @@ is already in `content/questions/` is skipped. Spam is kept with `status: spam`.
 
 from __future__ import annotations
 
-import csv
-import difflib
 import hashlib
 import io
 import json
@@ -191,6 +189,8 @@ def parse_question(source: SourceFile, config: Config) -> tuple[Question | None,
     findings = []
     for key in values:
         if str(key) not in FIELDS:
+            import difflib  # only for a misspelt key
+
             close = difflib.get_close_matches(str(key), FIELDS, n=1, cutoff=0.6)
             hint = f'; did you mean "{close[0]}"?' if close else f"; known keys: {', '.join(FIELDS)}"
             findings.append(error(f'unknown question key "{key}"{hint}', path, line(str(key)), "questions"))
@@ -320,6 +320,8 @@ def attach(site: Site, questions: Iterable[Question], posts: Iterable[Post]) -> 
     published: list[Question] = []
     for q in questions:
         if q.post and q.post not in known and q.status != "spam":
+            import difflib
+
             close = difflib.get_close_matches(q.post, sorted(known), n=1, cutoff=0.6)
             hint = f'; did you mean "{close[0]}"?' if close else ""
             findings.append(warning(f'post "{q.post}" is not the slug of any post{hint}', q.source,
@@ -566,6 +568,8 @@ def _parse_json(text: str, cfg: Settings) -> tuple[list[Submission], list[str], 
 
 
 def _parse_csv(text: str, cfg: Settings) -> tuple[list[Submission], list[str], int]:
+    import csv
+
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA)
     try:
         header = reader.fieldnames or []

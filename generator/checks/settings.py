@@ -6,7 +6,6 @@ Precedence, lowest first: each rule's default < `[checks]` in site.toml < front 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -72,6 +71,8 @@ def _level(value: Any) -> str | None:
 
 
 def _unknown(rule_id: str, known: list[str]) -> str:
+    import difflib  # only for a misspelt name
+
     close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
     hint = f'did you mean "{close[0]}"?' if close else f"known checks: {', '.join(sorted(known))}"
     return f'unknown check "{rule_id}"; {hint}'
