@@ -236,6 +236,7 @@ def main() -> None:
     if not CORPUS_SCRIPT.exists():
         raise SystemExit(f"corpus script not found at {CORPUS_SCRIPT}")
     WORK.mkdir(parents=True, exist_ok=True)
+    described = machine()  # before the runs: its load average is the one at the start
     peers = find_peers({p for p in args.peers.split(",") if p}, not args.no_install)
     src = snapshot()
     rule_ids = subprocess.run([sys.executable, "-c", "from generator.checks import RULES; print(*RULES)"],
@@ -254,7 +255,7 @@ def main() -> None:
             else:
                 shutil.rmtree(base, ignore_errors=True)
 
-    print(f"Machine: {machine()}")
+    print(f"Machine: {described}")
     print("Peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "none"))
     print(f"Median of {args.runs} runs per cell; whole processes, start-up included.\n")
     # CPU (user + system) beside the wall time: on a shared machine it drifts less, and it shows what a
