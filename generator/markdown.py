@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # markdown-it-py (the reference, and the readers' Markdown), Pygments and python-slugify are imported where
 # they are first needed: most posts take the fast path, and a build process that meets no fenced code, no
-# odd heading and no post the fast path declines never loads them (some 60 ms; see `prepare`).
+# odd heading and no post the fast path declines never loads them (some 60 ms).
 
 # Internal references are written as MARK_OPEN + target + MARK_CLOSE and resolved by site.assemble.
 # Private-use characters cannot come out of markdown-it's URL normaliser, so authors cannot forge them.
