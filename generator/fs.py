@@ -45,10 +45,11 @@ def read_sources(site_root: Path) -> list[SourceFile]:
     return files
 
 
-def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
-    """The files under `folder` that `read_sources` reads, as `Path.rglob` finds them (symlinked files
-    followed, symlinked folders not entered, unreadable folders passed over), without hidden files,
-    anything inside a hidden folder, or editor and backup files (`~`, `.swp`, `.swx`, `.tmp`, `.bak`, `#...`)."""
+def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]], sources: bool = True) -> None:
+    """The files under `folder` as `Path.rglob` finds them (symlinked files followed, symlinked folders
+    not entered, unreadable folders passed over), as (path parts, path). For `read_sources` (`sources`),
+    without hidden files, anything inside a hidden folder, or editor and backup files (`~`, `.swp`,
+    `.swx`, `.tmp`, `.bak`, `#...`); for `read_tree`, without `__pycache__` alone."""
     try:
         with os.scandir(folder) as it:
             entries = list(it)
@@ -56,11 +57,11 @@ def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...]
         return
     for entry in entries:
         name = entry.name
-        if name.startswith("."):
+        if name.startswith(".") if sources else name == "__pycache__":
             continue
         if entry.is_dir(follow_symlinks=False):
-            _walk(entry.path, (*parts, name), found)
-        elif not name.endswith(_IGNORED_SUFFIXES) and not name.startswith("#") and entry.is_file():
+            _walk(entry.path, (*parts, name), found, sources)
+        elif (not sources or not name.endswith(_IGNORED_SUFFIXES) and not name.startswith("#")) and entry.is_file():
             found.append(((*parts, name), entry.path))
 
 
@@ -73,29 +74,13 @@ def read_tree(folders: list[Path], suffixes: tuple[str, ...] = ()) -> list[tuple
     for n, folder in enumerate(folders):
         if folder.is_dir():
             found: list[tuple[tuple[str, ...], str]] = []
-            _walk_all(str(folder), (), found)
+            _walk(str(folder), (), found, sources=False)
             found.sort()
             for parts, path in found:
                 if not suffixes or os.path.splitext(parts[-1])[1] in suffixes:
                     with open(path, "rb") as fh:
                         files.append((f"{n}:{'/'.join(parts)}", fh.read()))
     return files
-
-
-def _walk_all(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
-    try:
-        with os.scandir(folder) as it:
-            entries = list(it)
-    except PermissionError:
-        return
-    for entry in entries:
-        if entry.name == "__pycache__":
-            continue
-        if entry.is_dir():
-            if not entry.is_symlink():
-                _walk_all(entry.path, (*parts, entry.name), found)
-        elif entry.is_file():
-            found.append(((*parts, entry.name), entry.path))
 
 
 def check_output_dir(out: Path, site_root: Path) -> None:

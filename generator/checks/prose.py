@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from generator.model import Passage, Post
 
@@ -462,7 +462,20 @@ _BOUNDARY = re.compile(r"[.!?…][.!?…]*[\"”’')\]]*(?=(\s+)[\"“‘'(\[]?
 @lru_cache(maxsize=8192)
 def sentences(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans [start, end) of one passage's text; abbreviations and initials do not end one."""
-    spans = []
+    return tuple(_spans(text))
+
+
+def sentences_end(text: str, n: int) -> int | None:
+    """`sentences(text)[:n][-1][1]` (None when there is no sentence), reading no further than needed."""
+    end = None
+    for count, (_, end) in enumerate(_spans(text), 1):
+        if count == n:
+            break
+    return end
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of `sentences`, one by one."""
     start = 0
     for m in _BOUNDARY.finditer(text):
         at = m.start()
@@ -472,31 +485,10 @@ def sentences(text: str) -> tuple[tuple[int, int], ...]:
             if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last):
                 continue
         end = m.end()
-        spans.append((start, end))
+        yield start, end
         start = m.end(1) if m.start(1) >= 0 else end  # past the white space (the end: none is left)
     if text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return tuple(spans)
-
-
-def sentences_end(text: str, n: int) -> int | None:
-    """`sentences(text)[:n][-1][1]` (None when there is no sentence), reading no further than needed."""
-    start, count, end = 0, 0, None
-    for m in _BOUNDARY.finditer(text):
-        at = m.start()
-        if text[at] == ".":
-            before = text[max(start, at - 24):at].rsplit(None, 1)
-            last = before[-1].lower().strip("(\"“‘'") if before else ""
-            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last):
-                continue
-        end = m.end()
-        count += 1
-        if count == n:
-            return end
-        start = m.end(1) if m.start(1) >= 0 else end
-    if text[start:].strip():
-        return len(text.rstrip())
-    return end
+        yield start, len(text.rstrip())
 
 
 # Syllables ------------------------------------------------------------------------------------------
