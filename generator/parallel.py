@@ -28,8 +28,7 @@ from generator.errors import Finding
 from generator.model import Post, Site, SourceFile, with_fields
 
 PARALLEL_FROM = 24  # fewer tasks than this: one process beats forking workers
-WARM = 3  # posts parsed and checked before the parse workers are forked (see `unordered`), and
-WARM_LANGUAGES = 6  # at most this many more, for code languages the first ones do not show (`_warm_first`)
+WARM = 3  # posts parsed and checked before the parse workers are forked (see `unordered`)
 
 
 def _scratch() -> str | None:
@@ -234,35 +233,42 @@ def imap_forked(func: Callable[[Any], Any], items: Sequence[Any], count: int | N
 
 
 def unordered(func: Callable[[Any], Any], items: Sequence[Any], count: int | None = None, force: bool = False,
-              local: Callable[[Any], Any] | None = None, warm: int = 0,
+              local: Callable[[Any], Any] | None = None, warm: int = 0, first: int = 0,
               meanwhile: Callable[[], Any] | None = None) -> Iterator[tuple[int, list[Any], bool]]:
     """(start, results, here) for chunks of `items` covering them all, as `_forked` gives them: computed
     by this process and `count - 1` forked workers when that pays (or always, with `force`), else here.
 
     `warm` items are computed here before any worker is forked. A first parse and check costs far more
     than the next (modules imported and patterns compiled on first use, some 0.1 s in all), and forked
-    workers inherit what this process has warmed up, so it is paid once, not once per worker.
-    `meanwhile()`, if given, runs here once the workers are forked (work the caller needs later anyway,
-    done while they already work), or at the end when nothing is forked."""
+    workers inherit what this process has warmed up, so it is paid once, not once per worker. The
+    `first` items after those are computed here alone, right after the fork (see `_order`), before this
+    process takes its share of the rest. `meanwhile()`, if given, runs here once the workers are forked
+    (work the caller needs later anyway, done while they already work), or at the end when nothing is
+    forked."""
     count = count or workers()
     local = local or func
     if not _parallel(items, count, force):
         yield 0, [local(item) for item in items], True
     else:
         warm = 0 if force else min(warm, len(items))
+        begin = warm if force else min(warm + first, len(items))
         if warm:
             yield 0, [local(items[i]) for i in range(warm)], True
-        if warm < len(items):
+        if begin < len(items):
             chunks = [(i, i + 1) for i in range(warm, len(items))] if force and len(items) <= MOST_CHUNKS else \
-                _chunks(len(items) - warm, count, warm)
+                _chunks(len(items) - begin, count, begin)
             try:
                 forked = _forked(func, items, chunks, count - 1, local)
             except OSError:  # no fork to be had (a process limit, no memory): all of it here, then
-                forked = iter([(warm, [local(items[i]) for i in range(warm, len(items))], True)])
+                forked = iter([(begin, [local(items[i]) for i in range(begin, len(items))], True)])
             if meanwhile is not None:
                 meanwhile()
                 meanwhile = None
+            if begin > warm:
+                yield warm, [local(items[i]) for i in range(warm, begin)], True
             yield from forked
+        elif begin > warm:
+            yield warm, [local(items[i]) for i in range(warm, begin)], True
     if meanwhile is not None:
         meanwhile()
 
@@ -331,7 +337,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     found: dict[str, Any] = {}
     if store is None:
         results: list[tuple | None] = [state.get("parsed", key) for key in keys]
-        todo, warm = _warm_first([i for i, result in enumerate(results) if result is None], sources)
+        todo, warm, first = _order([i for i, result in enumerate(results) if result is None], sources)
 
         def plain(i: int) -> tuple:
             (post, problems), extra = work(i)
@@ -339,7 +345,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
                 post = with_fields(post, passages=())
             return (post, problems), extra
 
-        for start, chunk, _ in unordered(plain, todo, warm=warm, meanwhile=meanwhile):
+        for start, chunk, _ in unordered(plain, todo, warm=warm, first=first, meanwhile=meanwhile):
             for i, (result, extra) in zip(todo[start:start + len(chunk)], chunk):
                 results[i] = result
                 if extra is not None:
@@ -353,7 +359,7 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
                 blob = state.parsed.pop(key, None)
                 store(key, blob if isinstance(blob, bytes) else pack_parsed(result))
             results.append(result)
-        todo, warm = _warm_first([i for i, result in enumerate(results) if result is None], sources)
+        todo, warm, first = _order([i for i, result in enumerate(results) if result is None], sources)
 
         def pickled(i: int) -> tuple[bytes, Any]:  # in a worker: the state file's bytes travel back
             result, extra = work(i)
@@ -361,7 +367,8 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
 
         # Parsed here, a post needs no trip through pickle but for the state file; from a worker it
         # comes as those bytes, which are loaded (without the passages, when `light`).
-        for start, chunk, here in unordered(pickled, todo, local=work, warm=warm, meanwhile=meanwhile):
+        for start, chunk, here in unordered(pickled, todo, local=work, warm=warm, first=first,
+                                                   meanwhile=meanwhile):
             for i, (value, extra) in zip(todo[start:start + len(chunk)], chunk):
                 if here:
                     result, blob = value, pack_parsed(value)
@@ -379,26 +386,21 @@ def parse_all(sources: Sequence[SourceFile], keys: Sequence[str], config: Config
     return results, found  # type: ignore[return-value]
 
 
-_FENCE = re.compile(rb"^ {0,3}(?:```|~~~)[ \t]*([^\s`{]+)", re.MULTILINE)
-WARM_SCAN = 300  # sources looked at for their code languages
+_FENCE = re.compile(rb"^ {0,3}(?:```|~~~)[ \t]*[^\s`{]", re.MULTILINE)  # fenced code in a named language
 
 
-def _warm_first(todo: list[int], sources: Sequence[SourceFile]) -> tuple[list[int], int]:
-    """`todo` with the posts to warm up with first, and how many they are: the first WARM, and a post for
-    each code language (a fenced block's info string) they do not show, among the first WARM_SCAN. Each
-    language's first highlighting loads and compiles its Pygments lexer (python 30 ms, javascript 14 ms),
-    which a worker forked after that inherits instead of doing again. Only the order of the work changes."""
-    first = todo[:WARM]
-    seen = {lang for i in first for lang in _FENCE.findall(sources[i].data)}
-    for i in todo[WARM:WARM_SCAN]:
-        if len(first) >= WARM + WARM_LANGUAGES:
-            break
-        found = set(_FENCE.findall(sources[i].data))
-        if not found <= seen:
-            first.append(i)
-            seen |= found
-    chosen = set(first)
-    return first + [i for i in todo if i not in chosen], len(first)
+def _order(todo: list[int], sources: Sequence[SourceFile]) -> tuple[list[int], int, int]:
+    """`todo` in the order `unordered` takes it, how many of it to parse before the workers are forked
+    (the first WARM), and how many after those this process parses first and alone: the posts with
+    fenced code in a named language, up to its fair share. Each language's first highlighting loads and
+    compiles its Pygments lexer (python ~70 ms, javascript ~25 ms); in this process alone, while the
+    workers parse posts without code, that is paid once and beside their work, not once per process (nor
+    before the fork, while no worker works yet). Only the order of the work changes."""
+    warm, rest = todo[:WARM], todo[WARM:]
+    code = [i for i in rest if (b"```" in sources[i].data or b"~~~" in sources[i].data)
+            and _FENCE.search(sources[i].data)][:len(rest) // workers()]
+    chosen = set(code)
+    return warm + code + [i for i in rest if i not in chosen], len(warm), len(code)
 
 
 # -- checks ---------------------------------------------------------------------------------------------

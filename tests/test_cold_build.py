@@ -275,13 +275,27 @@ def test_work_shared_with_forked_workers_comes_back_whole_and_in_order(monkeypat
     seen: dict[int, tuple[int, bool]] = {}
     pid = os.getpid()
     for start, results, here in parallel.unordered(lambda n: (n, os.getpid()), items, 2,
-                                                   local=lambda n: (n, -1), warm=5):
+                                                   local=lambda n: (n, -1), warm=5, first=40):
         for offset, (n, where) in enumerate(results):
             assert n == start + offset and n not in seen
             seen[n] = where, here
             assert (where == -1) == here and where != pid
     assert sorted(seen) == items
-    assert all(seen[n][1] for n in range(5))  # the warm-up is done here, before any fork
+    assert all(seen[n][1] for n in range(45))  # the warm-up, then the `first` items: here, never forked
+
+
+def test_code_posts_are_parsed_by_this_process_first_up_to_its_share():
+    """Posts with fenced code in a named language go to this process alone (their lexers then load in one
+    process), after the warm-up and never more than its share; the order is a permutation of the work."""
+    code, plain = b"Text.\n\n```python\nx = 1\n```\n", b"Text.\n\n```\nno language\n```\n"
+    sources = [SourceFile(f"content/posts/{n}.md", plain if n % 3 == 0 else code) for n in range(60)]
+    todo = list(range(60))
+    order, warm, first = parallel._order(todo, sources)
+    assert sorted(order) == todo and warm == parallel.WARM
+    assert order[:warm] == todo[:warm]
+    coded = [i for i in todo[warm:] if i % 3]
+    assert first == min(len(coded), (60 - warm) // parallel.workers())
+    assert order[warm:warm + first] == coded[:first]
 
 
 def test_a_failing_worker_stops_the_work_and_leaves_no_files(tmp_path, monkeypatch):
