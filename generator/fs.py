@@ -161,7 +161,7 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path,
         return 0
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        _write_files(str(staging), [(str(n), outputs[rel]) for n, rel in enumerate(changed)])
+        write_files(str(staging), [(str(n), outputs[rel]) for n, rel in enumerate(changed)])
         with _uninterrupted():
             for n, rel in enumerate(changed):
                 target = out / rel
@@ -201,7 +201,7 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes], folder: str | None =
     try:
         if folder is None:
             flags = _spread_hint(str(staging))
-        _write_files(str(staging), [(rel, data) for rel, data in outputs.items() if rel not in done])
+        write_files(str(staging), [(rel, data) for rel, data in outputs.items() if rel not in done])
         if flags is not None:
             _set_flags(str(staging), flags)  # the folder goes in with the flags it was made with
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
@@ -269,7 +269,7 @@ def _set_flags(folder: str, flags: int) -> None:
 WRITERS = 4  # threads that write output files; the time goes to the kernel (mkdir, create, copy), GIL released
 
 
-def _write_files(root: str, files: list[tuple[str, bytes]]) -> None:
+def write_files(root: str, files: list[tuple[str, bytes]]) -> None:
     """Write each (relative path, bytes) under `root`, creating folders as needed; the files are shared
     among a few threads in contiguous runs (so that a folder's files are mostly written by one thread),
     which on a disk where each new file and folder costs a fraction of a millisecond of kernel time

@@ -493,8 +493,8 @@ def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None
 
     `Renderer.render_site` walks every page in a fixed order and yields only the pages that rendered, so
     a renderer that renders only every n-th page (its `share`) yields its share of the same outputs; the
-    files that are not pages are the same in every share. This process renders the first share itself
-    while the workers render the others.
+    files that are not pages (assets, sitemap, JSON feed...) come from the first share alone. This
+    process renders the first share itself while the workers render the others.
 
     `stage` (the CLI's, for a fresh output folder; see `fs.stage_output`) gives a folder each share is
     written into as soon as it is rendered, by the process that rendered it: the kernel's part of writing
@@ -512,10 +512,10 @@ def render_all(site: Site, chain, site_root, assets, progress: Callable[[], None
         outputs, found = rendering.render(site, chain, site_root, assets, share=(k, count), cache=cache)
         written = False
         if folder is not None:
-            from generator.fs import _write_files
+            from generator.fs import write_files
 
             try:
-                _write_files(folder, list(outputs.items()))
+                write_files(folder, list(outputs.items()))
                 written = True
             except OSError:  # the CLI writes them, as it writes the rest (and reports what fails)
                 pass
