@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from generator.errors import Finding, error
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+# PyYAML (~15 ms to import, with the patterns it compiles) is imported only for front matter the plain
+# reader below cannot settle, and for reader-question files: most builds never need it.
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """PyYAML's safe loader: the C one (LibYAML) when PyYAML has it."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
@@ -63,26 +68,32 @@ def split(text: str, path: str) -> tuple[FrontMatter, list[Finding]]:
     raw = match.group(1)
     body_line = raw.count("\n") + 3
     lines = {m.group(1): raw.count("\n", 0, m.start()) + 2 for m in _TOP_KEY.finditer(raw)}
-    try:
-        data = _simple_yaml(raw)
-        if data is _NOT_SIMPLE:
-            data = yaml.load(raw, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        # Point at where the broken construct began (an unclosed quote, say) when YAML knows it,
-        # else where it gave up; never past the last line of the block.
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = min(mark.line + 2, raw.count("\n") + 1) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        if context:
-            problem = f"{problem} {context}"
-        return _empty(text), [error(f"front matter is not valid YAML: {problem}; check quoting and indentation",
-                                    path, line, "front-matter")]
+    data = _simple_yaml(raw)
+    if data is _NOT_SIMPLE:
+        import yaml
+
+        try:
+            data = yaml.load(raw, Loader=_loader())
+        except yaml.YAMLError as exc:
+            return _empty(text), [_yaml_error(exc, raw, path)]
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return _empty(text), [error("front matter must be key: value lines", path, 2, "front-matter")]
     return FrontMatter(data, text[match.end():], body_line, lines), []
+
+
+def _yaml_error(exc: Any, raw: str, path: str) -> Finding:
+    """The finding for front matter YAML cannot read. It points at where the broken construct began (an
+    unclosed quote, say) when YAML knows it, else where it gave up; never past the last line."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    line = min(mark.line + 2, raw.count("\n") + 1) if mark is not None else 1
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if context:
+        problem = f"{problem} {context}"
+    return error(f"front matter is not valid YAML: {problem}; check quoting and indentation", path, line,
+                 "front-matter")
 
 
 # -- the commonest front matter without the YAML parser -------------------------------------------------
@@ -95,17 +106,22 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _NOT_LINE_TEXT = "[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
-_BOOL_TAG, _INT_TAG, _TIMESTAMP_TAG = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "timestamp"))
+# PyYAML's YAML 1.1 resolvers, for a plain scalar that starts with a letter, digit or underscore: these
+# spellings are bools, and the null spellings are left to YAML, as is what starts with a digit (a float,
+# an octal or sexagesimal int, a timestamp) but for decimal ints, dates and words. Everything else is a
+# string. tests/test_parsers_property.py holds this equal to yaml.load.
+_BOOLS = {spelling: value for words, value in (("yes true on", True), ("no false off", False))
+          for word in words.split() for spelling in (word, word.capitalize(), word.upper())}
+_NULLS = frozenset(("null", "Null", "NULL"))
 _FLOW_ITEM_BARS = frozenset("[]{}\"'#:?&*!|>%@`")
 
 
 def _simple_yaml(raw: str) -> Any:
-    """What `yaml.load(raw, Loader=_Loader)` gives, computed here when every line is blank or a top-level
+    """What `yaml.load(raw, Loader=_loader())` gives, computed here when every line is blank or a top-level
     `key: value` whose value is a plain word or phrase, a date (YYYY-MM-DD), a whole number, true/false
     (YAML's spellings), a quoted string without quotes or backslashes inside, a flow list of such words
     and strings (without commas inside), or nothing; `_NOT_SIMPLE` for anything else, which YAML then reads. Plain scalars resolve to types
-    through YAML's own resolver table, and only to those above. tests/test_parsers_property.py holds
+    as YAML's resolvers resolve them (see `_plain`), and only to those above. tests/test_parsers_property.py holds
     the two equal."""
     if "\r" in raw or "\t" in raw:
         return _NOT_SIMPLE
@@ -166,23 +182,22 @@ def _scalar(text: str) -> Any:
 
 
 def _plain(text: str) -> Any:
-    """A plain scalar as YAML resolves and constructs it: `text` itself if it is a string, a bool, a
-    decimal int or a date; else `_NOT_SIMPLE`."""
-    for tag, pattern in _IMPLICIT.get(text[0], ()):
-        if pattern.match(text):
-            if tag == _BOOL_TAG:
-                return yaml.constructor.SafeConstructor.bool_values[text.lower()]
-            if tag == _INT_TAG and _DECIMAL.fullmatch(text):
-                return int(text)
-            if tag == _TIMESTAMP_TAG and (day := _DATE.fullmatch(text)):
-                try:
-                    return date(int(day[1]), int(day[2]), int(day[3]))
-                except ValueError:
-                    return _NOT_SIMPLE
-            return _NOT_SIMPLE
-    if None in _IMPLICIT:  # resolvers for any first character (none in PyYAML's own table)
-        return _NOT_SIMPLE
-    return text
+    """A plain scalar that starts with a letter, digit or underscore, as YAML resolves and constructs it:
+    `text` itself if it is a string, a bool, a decimal int or a date; else `_NOT_SIMPLE`."""
+    value = _BOOLS.get(text)
+    if value is not None:
+        return value
+    if text[0] in "0123456789":
+        if _DECIMAL.fullmatch(text):
+            return int(text)
+        if day := _DATE.fullmatch(text):
+            try:
+                return date(int(day[1]), int(day[2]), int(day[3]))
+            except ValueError:
+                return _NOT_SIMPLE
+        # No float, int or timestamp holds a space without a colon ("10 habits of readers").
+        return text if " " in text and ":" not in text else _NOT_SIMPLE
+    return _NOT_SIMPLE if text in _NULLS else text
 
 
 def _empty(text: str) -> FrontMatter:

@@ -37,13 +37,13 @@ import re
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-import yaml
 from slugify import slugify
 
 from generator.config import Config
@@ -624,17 +624,25 @@ def _records(items: Iterable[tuple[str, Any]], cfg: Settings) -> tuple[list[Subm
     return subs, problems, other
 
 
-class _Dumper(yaml.SafeDumper):
-    """Multi-line text and the question as `|` blocks; PyYAML falls back to quoting what a block cannot hold."""
-
-
 class _Block(str):
     """Text the dumper writes as a `|` block even on one line: the question, which the author reads."""
 
 
-_Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
-                                                             style="|" if "\n" in v else None))
-_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
+@lru_cache(maxsize=1)
+def _dumper() -> type:
+    """PyYAML's safe dumper, writing multi-line text and the question as `|` blocks (PyYAML falls back to
+    quoting what a block cannot hold). Made on first use: a build never writes a question file."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
+                                                                style="|" if "\n" in v else None))
+    Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
+    return Dumper
+
+
 _REPLY_HINT = ("# To answer: write the reply below the closing --- in Markdown, then set status: answered\n"
                "# and answered_at: (today's date).\n")
 
@@ -653,7 +661,9 @@ def question_file(sub: Submission) -> str:
     values["consent"] = sub.consent
     values["submission"] = sub.id
     values["question"] = _Block(sub.question)
-    front = yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    import yaml
+
+    front = yaml.dump(values, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{front}{'' if sub.spam_reason else _REPLY_HINT}---\n"
 
 
