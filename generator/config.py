@@ -22,6 +22,8 @@ CONFIG_FILE = "site.toml"
 
 @dataclass(frozen=True, slots=True)
 class Option:
+    """One site.toml setting: its type, its default and a line saying what it does."""
+
     type: type | tuple[type, ...]
     default: Any
     doc: str
@@ -80,6 +82,8 @@ _PERMALINK_FIELDS = {"slug", "year", "month", "day"}
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """site.toml, validated: the settings every stage reads, and its other sections as written."""
+
     title: str
     base_url: str
     author: str

@@ -50,6 +50,8 @@ FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
+    """A file's front matter values, its Markdown body, and the lines they start on."""
+
     values: Mapping[str, Any]
     body: str
     body_line: int  # 1-based line of the first body line

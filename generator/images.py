@@ -95,6 +95,8 @@ WORK: Counter[str] = Counter()
 
 @dataclass(frozen=True, slots=True)
 class ImageSettings:
+    """The `[images]` settings of site.toml."""
+
     widths: tuple[int, ...] = (480, 960, 1600)
     quality: int = 80
     webp: bool = True
@@ -144,6 +146,8 @@ def settings_from(config: Config, config_text: str = "") -> tuple[ImageSettings,
 
 @dataclass(frozen=True, slots=True)
 class Variant:
+    """One resized copy of an image, encoded."""
+
     width: int
     height: int
     ext: str  # jpg, png, webp, avif
@@ -152,6 +156,8 @@ class Variant:
 
 @dataclass(frozen=True, slots=True)
 class Processed:
+    """An image as published: cleaned of metadata, with its resized variants."""
+
     format: str  # Pillow's name of the source format: JPEG, PNG, WEBP, GIF, AVIF
     width: int  # after orientation
     height: int
@@ -162,6 +168,8 @@ class Processed:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
+    """Why an image could not be processed."""
+
     reason: str  # completes "image content/x.jpg ..."
 
 
@@ -476,6 +484,8 @@ def picture_of(url: str, key: str, result: Processed) -> tuple[Picture, dict[str
 
 @dataclass(frozen=True, slots=True)
 class CardSpec:
+    """What a post's social card shows, and in which colours."""
+
     title: str
     kicker: str  # the series line, "" when none
     site: str
@@ -497,6 +507,8 @@ class Placed:
 
 @dataclass(frozen=True, slots=True)
 class CardLayout:
+    """A social card's title, broken into placed lines at the size that fits."""
+
     lines: tuple[Placed, ...]
     title_size: int
     missing: str  # characters no font could draw; they are left off the card

@@ -41,6 +41,8 @@ _PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """What one Markdown text renders to: its HTML, and what the build and the checks read from it."""
+
     html: str
     summary_html: str
     first_paragraph: str  # plain text, for a default description

@@ -24,6 +24,8 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class Heading:
+    """A heading of a post: its level, anchor id, text and line."""
+
     level: int
     id: str
     text: str
@@ -41,6 +43,8 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
+    """An image as the author wrote it: its source, alt text and line."""
+
     src: str
     alt: str
     line: int
@@ -124,6 +128,8 @@ class OgImage:
 
 @dataclass(frozen=True, slots=True)
 class Tag:
+    """A tag and the posts that carry it."""
+
     name: str
     slug: str
     url: str
@@ -132,6 +138,8 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class Series:
+    """A series and its parts."""
+
     name: str
     slug: str
     url: str
@@ -140,6 +148,8 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
+    """An old path that redirects to a post's URL (from `aliases:`)."""
+
     source: str  # the old path
     target: str  # the new URL
     origin: str  # file that declared it

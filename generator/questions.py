@@ -477,6 +477,8 @@ class Submission:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
+    """What importing a Netlify Forms export wrote and skipped."""
+
     written: tuple[str, ...] = ()  # site-relative paths of new files
     already: int = 0  # submissions already in content/questions/
     other_forms: int = 0  # submissions of another form, ignored
@@ -885,6 +887,8 @@ def pull(site_root: Path, config: Config, token: str, site_id: str = "", api_url
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
+    """A row of `giving questions list`: a question with one of the asked statuses, and its age in days."""
+
     path: str
     status: str
     days: int

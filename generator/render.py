@@ -65,6 +65,8 @@ def absolutize(html: str, base_url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Assets:
+    """The theme's static files as published, and the fingerprinted URL of each."""
+
     files: dict[str, bytes]  # output path -> bytes
     urls: dict[str, str]  # logical name -> fingerprinted URL
 

@@ -19,6 +19,8 @@ CHECKOUT = Path(__file__).parent.parent / "themes"
 
 @dataclass(frozen=True, slots=True)
 class Theme:
+    """One theme folder of the chain."""
+
     name: str
     root: Path
     label: str  # how findings name it: "themes/default" for a site's own, "theme default" when bundled
@@ -31,6 +33,9 @@ class Theme:
 
 @dataclass(frozen=True, slots=True)
 class ThemeChain:
+    """The themes a site renders with (the active one first, then those it extends), and its own
+    templates folder."""
+
     themes: tuple[Theme, ...]  # active theme first
     site_templates: Path
 

@@ -303,6 +303,9 @@ _SEPARATED = (SEPARATOR,)
 
 @dataclass(frozen=True, slots=True)
 class Prose:
+    """A post's prose as the rules read it: its blocks, the author's voice (quotations left out) joined in
+    one text, and what the rules share, worked out once."""
+
     blocks: tuple[Block, ...]
     voice: str  # every block's author's voice, joined by SEPARATOR
     starts: tuple[int, ...]  # offset in `voice` of each block

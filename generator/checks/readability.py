@@ -28,6 +28,8 @@ _ROUGH_END = re.compile(r"[.!?…][.!?…]*[\"”’')\]]*(?:\s+|$)")  # one cla
 
 @dataclass(frozen=True, slots=True)
 class Ease:
+    """The counts a Flesch reading ease is worked out from."""
+
     sentences: int
     words: int
     syllables: int

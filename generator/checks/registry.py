@@ -26,6 +26,8 @@ class CheckFinding(Finding):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One editorial check: its id, default severity, scope (a post or the whole site) and function."""
+
     id: str
     severity: Severity
     scope: Scope
