@@ -55,7 +55,8 @@ def load_config(site_root: Path) -> tuple[Config, str]:
 def build(site_root: Path, options: BuildOptions, progress: Progress | None = None,
           parse: Callable[..., tuple] | None = None, check: Callable[..., list] | None = None,
           cache: bool = True, site_needed: bool = True, info: dict | None = None,
-          stage: Callable[[], str | None] | None = None) -> BuildResult:
+          stage: Callable[[], str | None] | None = None,
+          finished: Callable[[BuildResult], None] | None = None) -> BuildResult:
     """`parse` and `check` default to `content.parse_post` and `checks.run_checks`, which then run in
     parallel and through the build cache; the preview server passes its own per-file parse memo, and
     runs the checks itself after the page is up. `cache=False` is a clean build that neither reads nor
@@ -65,7 +66,9 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     questions, whose findings change by the day), "fonts" (the card fonts, site-relative) and "chain"
     (the theme chain, for generator/patch.py). `stage`, from the CLI, gives the folder a fresh output is
     being staged in, if the render workers may write their pages there (see `parallel.render_all`);
-    "staged" in `info` then names the outputs already written there."""
+    "staged" in `info` then names the outputs already written there. `finished`, from the CLI, is
+    called with the result of a build that rendered without errors as soon as it is known (`info`
+    filled), before the cache files are written: the CLI starts saving the patch base then."""
     progress = progress or Progress()
     info = info if info is not None else {}
     try:
@@ -223,19 +226,22 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
                                                 cache=cache, stage=stage, staged=staged)
         info["staged"] = staged
         outputs = dict(sorted(outputs.items()))
-        if cache and cached and not has_errors(rendered_findings):
-            write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))
-            state.outputs_key = render_key
     findings += rendered_findings
-    if has_errors(findings):
+    if has_errors(findings):  # only the render's findings can be errors here: nothing else is saved
         return finish(BuildResult({}, tuple(sorted_findings(findings)), site))
     final = sorted_findings(findings)
+    info.update(due=min(due, default=None), questions=has_questions)
+    result = BuildResult(outputs, tuple(final), site)
+    if finished is not None:
+        finished(result)  # the CLI forks the patch base's saver here, beside the cache writes below
+    if reused is None and cache and cached:
+        write_cache_file(site_root, outputs_file, dump_outputs(render_key, outputs, rendered_findings))
+        state.outputs_key = render_key
     if state.outputs_key == render_key:
         # The next build may return this result whole if no file changed and no scheduled post came due.
         quiet = set(question_findings)
         state.quick = (whole, dumps([f for f in final if f not in quiet]), min(due, default=None), has_questions)
-    info.update(due=min(due, default=None), questions=has_questions)
-    return finish(BuildResult(outputs, tuple(final), site))
+    return finish(result)
 
 
 def _later_modules() -> None:

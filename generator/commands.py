@@ -91,24 +91,32 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         stage.append(stage_output(out, site_root))
         return stage[-1] and stage[-1][0]
 
-    try:
-        with _progress_bar() as progress:
-            result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False, info=info,
-                               stage=staging)
-        staged = (stage[-1], info.get("staged", ())) if stage and stage[-1] else None
+    stamp = finish_base = None
+    bar = _progress_bar()
+
+    def finished(result) -> None:
+        """The build rendered: the site for the next patched build is saved by a forked child while
+        the build writes its cache files, the findings are printed and the output is written."""
+        nonlocal stamp, finish_base
         findings = result.findings
         failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
-        stamp = finish_base = None
         if not failed and snapshot is not None and not info.get("questions", True) and "chain" in info \
                 and result.site is not None:
             import os
 
             from generator.patch import save_base_beside
 
-            # The site for the next patched build is saved by a forked child while the findings are
-            # printed and the output is written.
+            bar.stop()  # the progress bar's refresh thread would make forking unsafe
             stamp = os.urandom(8).hex()  # secrets.token_hex(8)
             finish_base = save_base_beside(site_root, result.site, findings, info["chain"], stamp)
+
+    try:
+        with bar as progress:
+            result = run_build(site_root, options, progress, cache=not no_cache, site_needed=False, info=info,
+                               stage=staging, finished=finished)
+        staged = (stage[-1], info.get("staged", ())) if stage and stage[-1] else None
+        findings = result.findings
+        failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
         echo_findings(findings)
         if failed:
             why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
@@ -183,6 +191,8 @@ class _progress_bar:
             self.total = total
 
         def advance() -> None:
+            if self.stopped:
+                return
             if self.task is None and time.perf_counter() - began > 0.5:
                 self.bar.start()
                 self.task = self.bar.add_task("Building", total=self.total)
@@ -190,11 +200,18 @@ class _progress_bar:
                 self.bar.advance(self.task)
 
         self.total = 0
+        self.stopped = False
         return Progress(start, advance)
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
+        """Take the bar off (the build's counting is over); `advance` does nothing after it."""
+        self.stopped = True
         if getattr(self, "task", None) is not None:
             self.bar.stop()
+            self.task = None
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 @main.command()
