@@ -98,7 +98,8 @@ def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
         return False
     # by_source is rebuilt on loading (it holds the same posts), so nothing is shared and the pickler
     # needs no memo; streamed to the file, the ~40 MB at 4,000 posts are never held as bytes as well.
-    data = {"format": FORMAT, "stamp": stamp, "site": replace(_slim(site), by_source=MappingProxyType({})),
+    # The posts are pickled slim (`_slim`) by the pickler itself, without a slim copy of each first.
+    data = {"format": FORMAT, "stamp": stamp, "site": replace(site, by_source=MappingProxyType({})),
             "findings": sorted(set(map(row, findings))), "signatures": {p.source: _signature(p) for p in site.posts}}
     enabled = gc.isenabled()
     gc.disable()
@@ -109,6 +110,7 @@ def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
         with os.fdopen(fd, "wb") as fh:
             pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
             pickler.fast = True
+            pickler.dispatch_table = _slim_table(site.posts)
             pickler.dump(data)
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
@@ -180,6 +182,33 @@ def _slim(site):
 
     slim = {p.source: with_fields(p, links=(), lines=empty, checks=empty, comments=(), images=()) for p in site.posts}
     return _swap(site, slim)
+
+
+def _slim_table(posts) -> dict:
+    """A pickler's dispatch table that pickles `posts` as `_slim` makes them (any other post whole)."""
+    import copyreg
+    import dataclasses
+    import operator
+
+    from generator.model import Post
+
+    names = [f.name for f in dataclasses.fields(Post)]
+    values = operator.attrgetter(*names)
+    empty = MappingProxyType({})
+    blank = [(names.index(name), value) for name, value in
+             (("links", ()), ("lines", empty), ("checks", empty), ("comments", ()), ("images", ()))]
+    slim = {id(p) for p in posts}
+
+    def reduce(post):
+        fields = values(post)
+        if id(post) in slim:
+            fields = list(fields)
+            for n, value in blank:
+                fields[n] = value
+            fields = tuple(fields)
+        return Post, fields
+
+    return {**copyreg.dispatch_table, Post: reduce}
 
 
 def _remove(path: str) -> None:
