@@ -122,8 +122,11 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
             why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
             click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
             sys.exit(1)
+        # A fresh output folder's stat is taken before it is renamed into place (see manifest.Fresh).
+        fresh = [] if snapshot is not None and snapshot.found is not None and not info.get("questions", True) \
+            else None
         try:
-            write_output(out, result.outputs, site_root, staged)
+            write_output(out, result.outputs, site_root, staged, fresh)
         except GivingError as exc:
             if finish_base:
                 finish_base(False)
@@ -136,7 +139,8 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
             due = info.get("due")
             recorded = manifest.record(snapshot, str(out), (drafts, future, strict), __version__, result.outputs,
                                        [(f.severity, f.format()) for f in findings], pages, due and due.timestamp(),
-                                       info.get("questions", True), tuple(info.get("fonts", ())), stamp)
+                                       info.get("questions", True), tuple(info.get("fonts", ())), stamp,
+                                       fresh[0] if fresh else None)
             result = None  # the outputs are written: let them go before the site is saved (peak memory)
             if finish_base:
                 finish_base(bool(recorded))

@@ -124,7 +124,8 @@ def discard_stage(stage: tuple[str, int | None] | None) -> None:
 
 
 def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path,
-                 staged: tuple[tuple[str, int | None], Collection[str]] | None = None) -> int:
+                 staged: tuple[tuple[str, int | None], Collection[str]] | None = None,
+                 fresh: list | None = None) -> int:
     """Make `out` hold exactly `outputs` (relative path -> bytes); returns how many files were written.
 
     Every new or changed file is first written in full to a staging folder beside `out`; if that fails,
@@ -137,6 +138,9 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path,
 
     `staged` is a staging folder from `stage_output` and the outputs already written in it (with exactly
     these bytes); it is used if `out` is still to be made whole, and removed in any case.
+
+    If `fresh` is a list and the folder is made whole, the stat of its staging folder, taken just
+    before the rename (`manifest.stat_fresh`, for the up-to-date manifest), is appended to it.
     """
     try:
         check_output_dir(out, site_root)
@@ -148,12 +152,12 @@ def write_output(out: Path, outputs: Mapping[str, bytes], site_root: Path,
         if whole and staged is not None and not out.exists():
             (folder, flags), done = staged
             staged = None
-            return _replace_whole(out, outputs, folder, flags, done)
+            return _replace_whole(out, outputs, folder, flags, done, site_root, fresh)
     finally:
         if staged is not None:
             discard_stage(staged[0])
     if whole:
-        return _replace_whole(out, outputs)
+        return _replace_whole(out, outputs, site_root=site_root, fresh=fresh)
     changed = [rel for rel, data in outputs.items()
                if previous.get(rel) != len(data) or not _same(out / rel, data)]
     removed = sorted(previous.keys() - outputs.keys())
@@ -194,9 +198,9 @@ def _uninterrupted():
 
 
 def _replace_whole(out: Path, outputs: Mapping[str, bytes], folder: str | None = None, flags: int | None = None,
-                   done: Collection[str] = ()) -> int:
+                   done: Collection[str] = (), site_root: Path | None = None, fresh: list | None = None) -> int:
     """Fill a fresh folder (or the staging `folder`, which holds `done` already) and swap it in for
-    `out` with two renames."""
+    `out` with two renames; `fresh` as `write_output` says."""
     staging = Path(folder or tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         if folder is None:
@@ -206,6 +210,13 @@ def _replace_whole(out: Path, outputs: Mapping[str, bytes], folder: str | None =
             _set_flags(str(staging), flags)  # the folder goes in with the flags it was made with
         (staging / MARKER).write_text("Written by giving; replaced on every build.\n", "utf-8")
         os.chmod(staging, 0o755)
+        if fresh is not None and site_root is not None:
+            from generator import manifest
+
+            found = manifest.stat_fresh(str(staging), str(out), [*outputs, MARKER],
+                                        os.path.dirname(manifest.manifest_path(str(site_root))))
+            if found is not None:
+                fresh.append(found)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))

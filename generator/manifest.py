@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import time
 
@@ -168,6 +169,83 @@ def settled(take, folder: str, attempts: int = 3) -> tuple[list, list[str]]:
     return found, racy
 
 
+class Fresh:
+    """The stat of a fresh output folder, taken in its staging folder just before `fs.write_output`
+    renames it into place (`stat_fresh`), so that `record` need not walk the output folder.
+
+    The staging folder is private (made by `tempfile.mkdtemp`, mode 0700 until just before the rename)
+    and holds exactly what the build wrote there: the outputs, the marker and their folders, so its
+    listing is known without reading a folder. Renaming a folder changes its own change time and
+    nothing of what is inside it (rename(2) updates the moved inode alone; tests/test_uptodate_fresh.py
+    checks this), so these stats are those of the output folder's entries afterwards, taken before
+    anyone else could touch them. Only the top folder is looked at again, after the rename: its
+    modification time must not have moved (nothing was added or removed in it meanwhile)."""
+
+    def __init__(self, out: str, top: tuple, entries: list, racy: list[str]):
+        self.out, self.top, self.entries, self.racy = out, top, entries, racy
+
+
+def stat_fresh(staging: str, out: str, rels, folder: str, attempts: int = 3) -> Fresh | None:
+    """The stat of the staging folder `staging`, which holds exactly the files `rels` (relative paths)
+    and their folders and is about to become `out`; entries are named by their path under `out`.
+    Racy entries (changed in the tick in which they were looked at) are looked at again once the tick
+    has passed, as `settled` does; those still racy are in `racy`. None at any doubt (something that is
+    not what was written): then `record` walks the output folder instead."""
+    out = os.path.realpath(out)
+    folders: set[str] = set()
+    for rel in rels:
+        parent = rel.rpartition("/")[0]
+        while parent and parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    kinds = [("", True), *((f, True) for f in sorted(folders)), *((r, False) for r in rels)]
+    lstat, isdir, isreg = os.lstat, stat.S_ISDIR, stat.S_ISREG
+    sigs: list = [None] * len(kinds)
+    todo = range(len(kinds))
+    racy: list[int] = []
+    try:
+        for _ in range(attempts):
+            tick = _probe(folder)
+            racy = []
+            for n in todo:
+                rel, is_folder = kinds[n]
+                st = lstat(f"{staging}/{rel}" if rel else staging)
+                if not (isdir(st.st_mode) if is_folder else isreg(st.st_mode)):
+                    return None
+                sigs[n] = sig = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+                if sig[0] >= tick or sig[1] >= tick:
+                    racy.append(n)
+            if not racy:
+                break
+            # Nobody else writes in the staging folder: only the racy entries need a second look.
+            deadline = time.monotonic() + WAIT_FOR_TICK
+            while _probe(folder) <= tick and time.monotonic() < deadline:
+                time.sleep(0.002)
+            todo = racy
+    except OSError:
+        return None
+    names = [f"{out}/{rel}" if rel else out for rel, _ in kinds]
+    return Fresh(out, sigs[0], list(zip(names[1:], sigs[1:])), [names[n] for n in racy])
+
+
+def _fresh_listing(fresh: Fresh, folder: str, attempts: int = 3) -> tuple[list, list[str]] | None:
+    """`fresh` completed with the output folder's own stat now that it is in place, or None if that
+    folder changed otherwise than by the rename (then the folder is walked)."""
+    if fresh.out in fresh.racy:
+        return None  # its modification time could not tell an entry added since
+    for _ in range(attempts):
+        tick = _probe(folder)
+        sig = sig_of(fresh.out)
+        if sig is None or (sig[0], sig[2], sig[3]) != (fresh.top[0], fresh.top[2], fresh.top[3]):
+            return None
+        if sig[1] < tick:
+            return [(fresh.out, sig), *fresh.entries], fresh.racy
+        deadline = time.monotonic() + WAIT_FOR_TICK
+        while _probe(folder) <= tick and time.monotonic() < deadline:
+            time.sleep(0.002)
+    return None
+
+
 class Snapshot:
     """The inputs' stat, taken before the build reads anything; `found` is None if there is a doubt."""
 
@@ -187,10 +265,13 @@ class Snapshot:
 
 
 def record(snapshot: Snapshot, out: str, options: tuple[bool, bool, bool], version: str, written, findings: list,
-           pages: int, due: float | None, questions: bool, fonts: tuple[str, ...] = (), stamp: str | None = None) -> bool:
+           pages: int, due: float | None, questions: bool, fonts: tuple[str, ...] = (), stamp: str | None = None,
+           fresh: Fresh | None = None) -> bool:
     """Write the manifest of a build that succeeded and whose output folder `out` now holds `written`
     (relative path -> bytes); `findings` are (severity, text) as printed. False if there is a doubt
-    (or the site has reader questions, whose findings change by the day). Best effort, never fatal."""
+    (or the site has reader questions, whose findings change by the day). Best effort, never fatal.
+    `fresh` is the stat `fs.write_output` took of a fresh output folder before renaming it into place
+    (see `Fresh`); without it (or if it cannot vouch for the folder) the output folder is walked."""
     if snapshot.found is None or questions:
         return False
     site = snapshot.site
@@ -204,7 +285,8 @@ def record(snapshot: Snapshot, out: str, options: tuple[bool, bool, bool], versi
             if _racy(more, _probe(folder)):
                 return False
             found += more
-        listing, racy = settled(lambda: outputs(out), folder)
+        known = _fresh_listing(fresh, folder) if fresh is not None and fresh.out == os.path.realpath(out) else None
+        listing, racy = known or settled(lambda: outputs(out), folder)
         hashes = []
         if racy:
             import hashlib

@@ -172,10 +172,22 @@ def test_inputs_changing_as_the_build_starts_mean_no_manifest(site):
     assert up_to_date(site) is None
 
 
-def test_racy_outputs_are_checked_by_their_bytes(site, monkeypatch):
+@pytest.mark.parametrize("fresh", [True, False], ids=["stat before the rename", "walked"])
+def test_racy_outputs_are_checked_by_their_bytes(site, monkeypatch, fresh):
     out = str((site / "public").resolve())
-    monkeypatch.setattr(manifest, "settled", lambda take, folder: (lambda found: (found, [
-        path for path, sig in found if path.startswith(out) and path.endswith("index.html")]))(take()))
+    if fresh:  # the output folder's stat is taken in the staging folder (manifest.stat_fresh)
+        real = manifest.stat_fresh
+
+        def stat_fresh(*args, **kwargs):
+            found = real(*args, **kwargs)
+            found.racy = [path for path, sig in found.entries if path.endswith("index.html")]
+            return found
+
+        monkeypatch.setattr(manifest, "stat_fresh", stat_fresh)
+    else:
+        monkeypatch.setattr(manifest, "stat_fresh", lambda *args, **kwargs: None)
+        monkeypatch.setattr(manifest, "settled", lambda take, folder: (lambda found: (found, [
+            path for path, sig in found if path.startswith(out) and path.endswith("index.html")]))(take()))
     assert cli_build(site).exit_code == 0
     found = up_to_date(site)
     assert found is not None and found["hashes"]
