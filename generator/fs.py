@@ -40,9 +40,20 @@ def read_sources(site_root: Path) -> list[SourceFile]:
         _walk(os.path.join(root, top), (top,), found)
         found.sort()
         for parts, path in found:
-            with open(path, "rb") as fh:
-                files.append(SourceFile("/".join(parts), fh.read()))
+            files.append(SourceFile("/".join(parts), _read(path)))
     return files
+
+
+def _read(path: str) -> bytes:
+    """A file's bytes, without the file object `open` makes (that halves the time of reading a small file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20 if chunks else 1 << 16):
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]], sources: bool = True) -> None:
@@ -78,8 +89,7 @@ def read_tree(folders: list[Path], suffixes: tuple[str, ...] = ()) -> list[tuple
             found.sort()
             for parts, path in found:
                 if not suffixes or os.path.splitext(parts[-1])[1] in suffixes:
-                    with open(path, "rb") as fh:
-                        files.append((f"{n}:{'/'.join(parts)}", fh.read()))
+                    files.append((f"{n}:{'/'.join(parts)}", _read(path)))
     return files
 
 
