@@ -93,8 +93,10 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     info["chain"] = chain
     fonts = config.section("images").get("card_fonts", ())
     info["fonts"] = [str(f) for f in fonts] if isinstance(fonts, (list, tuple)) else []
+    # Each file's bytes are hashed once: the whole-build key and the parse keys (`file_key`) use this.
+    hashed = {s.path: hashlib.sha256(s.data).digest() for s in sources}
     whole = digest(keys, theme, f"{options.drafts}{options.future}", *_font_parts(site_root, config),
-                   *(part for s in sources for part in (s.path, hashlib.sha256(s.data).digest())))
+                   *(part for path, sha in hashed.items() for part in (path, sha)))
     if cache and cached and not site_needed:
         quick, outputs_key = load_quick(read_cache_file(site_root, quick_file), code)
         if quick[0] == whole and (quick[2] is None or options.now < quick[2]):  # no scheduled post came due
@@ -121,7 +123,8 @@ def build(site_root: Path, options: BuildOptions, progress: Progress | None = No
     assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")
               and not is_question_file(s.path)}
     progress.start(len(markdown) * 2)
-    file_keys = [file_key(keys, s.path, s.data) for s in markdown]
+    file_keys = [file_key(keys, s.path, hashed[s.path]) for s in markdown]
+    del hashed
     questions, question_findings = _question_findings(sources, config, options)
 
     # The state file is written as the build goes: the parsed files (pickled by the workers) as soon as

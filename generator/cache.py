@@ -114,8 +114,9 @@ def parse_key(code: str, config_text: str) -> str:
     return digest(code, config_text)
 
 
-def file_key(parse: str, path: str, data: bytes) -> str:
-    return digest(parse, path, data)
+def file_key(parse: str, path: str, sha256: bytes) -> str:
+    """A source file: its path and the SHA-256 of its bytes (hashed once per build, see `build.build`)."""
+    return digest(parse, path, sha256)
 
 
 def post_key(file: str, post: model.Post) -> str:
