@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -100,6 +101,35 @@ def poll(predicate, timeout: float) -> bool:
 
 def wait_builds(preview: Preview, count: int, timeout: float = 5) -> None:
     assert preview.wait_for(lambda: preview.builds >= count, timeout), f"no build {count} within {timeout} s"
+
+
+def save(path: Path, text: str) -> None:
+    """Save as careful editors do: write a hidden temporary file, then rename it over `path`.
+
+    `write_text` truncates and then writes: two file events, which a loaded machine can put further
+    apart than the debounce, and the build in between sees an empty post (an error, then a second
+    build). The tests that follow one save through its builds save with this, so a save is one change.
+    """
+    temporary = path.with_name(f".{path.name}.tmp")  # ignored by the watcher and by builds
+    temporary.write_text(text, "utf-8")
+    os.replace(temporary, path)
+
+
+def hold_full_builds(preview: Preview) -> threading.Event:
+    """Make the builder wait before each full rebuild until the returned event is set (10 s at most).
+
+    Until then the quick build is what is served however slowly the test runs, as on a site whose full
+    build takes long; without it, a test that looks at the quick build after its message may find the
+    full build there already (it lands about 0.1 s later here, sooner than a busy machine runs a test).
+    """
+    release, real = threading.Event(), preview.rebuild
+
+    def held(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    preview.rebuild = held  # the builder thread calls self.rebuild(): the instance's attribute wins
+    return release
 
 
 # -- URLs ------------------------------------------------------------------------------------------------
@@ -246,7 +276,7 @@ def test_saving_a_post_sends_one_reload_event_naming_its_page(serve):
         assert hello["type"] == "hello" and hello["ok"] and hello["version"] == preview.snapshot.version
         source = preview.site_root / "content/posts/second.md"
         for n in range(5):  # a save storm is one rebuild
-            source.write_text(post("Second post", "2026-01-11", f"Second words, take {n}.\n"), "utf-8")
+            save(source, post("Second post", "2026-01-11", f"Second words, take {n}.\n"))
         quick = events.next()  # its own page first...
         assert quick["type"] == "build" and quick["ok"] and quick["since"] == hello["version"] and "quick" in quick
         assert "second/index.html" in quick["changed"] and "first/index.html" not in quick["changed"]
@@ -265,21 +295,27 @@ def test_saving_a_post_sends_one_reload_event_naming_its_page(serve):
 def test_quick_pages_are_byte_for_byte_the_full_builds(serve):
     """The pages in view come first, rendered exactly as the full build renders them, so no page reloads twice."""
     preview = serve()
+    release = hold_full_builds(preview)  # so what this test looks at after the quick message is the quick build
     events = Events(preview.port, page="first/index.html")  # a browser on the neighbour of the edited post
     try:
         events.next()
-        (preview.site_root / "content/posts/second.md").write_text(
-            post("Second post, renamed", "2026-01-11", "New words.\n"), "utf-8")
+        save(preview.site_root / "content/posts/second.md", post("Second post, renamed", "2026-01-11", "New words.\n"))
         quick = events.next()
+        assert "quick" in quick and preview.snapshot.version == quick["version"]
         assert {"first/index.html", "second/index.html"} <= set(quick["changed"])  # its title is on first's page
         early = dict(preview.snapshot.outputs)
         assert "Second post, renamed" not in early["index.html"].decode()  # listings wait for the full build
+        assert b"Second post, renamed" in raw_get(preview.port, "/first/")[2]  # what a reloading browser gets
+        assert b"Second post, renamed" not in raw_get(preview.port, "/")[2]
+        release.set()
         full = events.next()
+        assert "quick" not in full and full["since"] == quick["version"]
         assert "index.html" in full["changed"] and not {"first/index.html", "second/index.html"} & set(full["changed"])
         wait_builds(preview, 2)
         for key in quick["changed"]:
             assert early[key] == preview.snapshot.outputs[key], key
     finally:
+        release.set()
         events.close()
 
 
@@ -290,8 +326,7 @@ def test_a_page_reconnecting_after_the_full_build_learns_whether_it_is_stale(ser
     events = Events(preview.port)
     try:
         events.next()
-        (preview.site_root / "content/posts/second.md").write_text(post("Second post", "2026-01-11", "New.\n"),
-                                                                    "utf-8")
+        save(preview.site_root / "content/posts/second.md", post("Second post", "2026-01-11", "New.\n"))
         quick, full = events.next(), events.next()
     finally:
         events.close()
@@ -308,7 +343,7 @@ def test_a_page_reconnecting_after_the_full_build_learns_whether_it_is_stale(ser
 
 
 def test_quick_rebuild_is_skipped_for_anything_but_posts_and_pages(serve):
-    preview = serve({**SITE, "static/note.txt": "one\n"})
+    preview = serve({**SITE, "static/note.txt": "one\n"}, watch=False)  # no builder: only these calls build
     now = preview.snapshot.now
     assert not preview.quick_rebuild({""}, now) and not preview.quick_rebuild(set(), now)
     source = preview.site_root / "content/posts/second.md"
@@ -322,8 +357,8 @@ def test_editorial_findings_follow_the_reload_as_an_update(serve):
     events = Events(preview.port)
     try:
         events.next()
-        (preview.site_root / "content/posts/second.md").write_text(
-            post("Second post", "2026-01-11", "I said the the truth.\n"), "utf-8")
+        save(preview.site_root / "content/posts/second.md",
+             post("Second post", "2026-01-11", "I said the the truth.\n"))
         messages = [events.next(skip=())]
         while messages[-1]["type"] != "findings":  # the quick build and the full one come first
             messages.append(events.next(skip=()))
@@ -349,10 +384,11 @@ def test_a_save_during_slow_checks_is_rebuilt_without_waiting_for_them(serve):
     preview.run_checks = slow_checks
     source = preview.site_root / "content/posts/second.md"
     try:
-        source.write_text(post("Second post", "2026-01-11", "One save.\n"), "utf-8")
+        save(source, post("Second post", "2026-01-11", "One save.\n"))
         assert poll(lambda: calls, 10)
-        source.write_text(post("Second post", "2026-01-11", "Another save, the the same.\n"), "utf-8")
-        wait_builds(preview, 3)  # built while the first save's checks still run
+        before = preview.builds
+        save(source, post("Second post", "2026-01-11", "Another save, the the same.\n"))
+        wait_builds(preview, before + 1)  # built while the first save's checks still run
         assert b"Another save" in raw_get(preview.port, "/second/")[2]
     finally:
         release.set()
@@ -368,7 +404,7 @@ def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(
     good = source.read_text("utf-8")
     try:
         events.next()
-        source.write_text('---\ntitle: "Second post\ndate: 2026-01-11\n---\nBroken.\n', "utf-8")
+        save(source, '---\ntitle: "Second post\ndate: 2026-01-11\n---\nBroken.\n')
         message = events.next()
         assert not message["ok"]
         error = message["errors"][0]
@@ -383,7 +419,7 @@ def test_broken_front_matter_shows_errors_and_keeps_serving_the_last_good_build(
         # The file just saved comes first, before the links elsewhere that its breakage breaks.
         assert [e["path"] for e in message["errors"]][0] == "content/posts/second.md"
 
-        source.write_text(good.replace("Second words.", "Fixed words."), "utf-8")
+        save(source, good.replace("Second words.", "Fixed words."))
         message = events.next()
         assert message["ok"] and message["errors"] == [] and "second/index.html" in message["changed"]
         assert b"Fixed words." in raw_get(preview.port, "/second/")[2]
@@ -407,7 +443,7 @@ def test_stylesheet_only_change_is_a_css_swap(serve):
     events = Events(preview.port)
     try:
         events.next()
-        (preview.site_root / "themes/mine/static/style.css").write_text("body{color:blue}\n", "utf-8")
+        save(preview.site_root / "themes/mine/static/style.css", "body{color:blue}\n")
         message = events.next()
         assert message["ok"] and message["css"]
         [(old, new)] = message["css"]
