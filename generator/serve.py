@@ -288,6 +288,7 @@ class Preview:
         self.quick = quick
         self.quick_builds = 0
         self._files: dict[str, SourceFile] | None = None  # the quick rebuild's copy of the sources
+        self._forgotten = 0  # how many times that copy was forgotten (anything but posts and pages changed)
         self._since_good: set[str] = set()  # files saved since the last good build
         self._check_wanted = threading.Condition()
         self._check_job: tuple | None = None  # the checks the checker thread is to run next
@@ -368,6 +369,7 @@ class Preview:
             self._touched.update(r if kind_of(r) else "" for r in rels or [""])
             if "" in self._touched:
                 self._files = None
+                self._forgotten += 1
         self._last_change = time.monotonic()
         self._dirty.set()
 
@@ -437,13 +439,20 @@ class Preview:
                            "errors": [], "quick": round(time.perf_counter() - started, 4)})
         return True
 
-    def _read(self, touched: set[str]) -> list[SourceFile]:
+    def _read(self, touched: set[str]) -> list[SourceFile] | None:
         """`read_sources()`, re-reading only the touched files once the whole site has been read here;
         anything but a post or page changing forgets it all. (A missed file event costs no correctness:
-        the full build that follows reads everything.)"""
-        files = self._files
+        the full build that follows reads everything.) None when something else changed while the whole
+        site was being read: that file may have been read before its change, and the copy, kept, would
+        serve its old bytes in this and every later quick rebuild; the full build reads it as it is."""
+        with self._touch_lock:
+            files, forgotten = self._files, self._forgotten
         if files is None:
-            files = self._files = {s.path: s for s in read_sources(self.site_root)}
+            files = {s.path: s for s in read_sources(self.site_root)}
+            with self._touch_lock:
+                if self._forgotten != forgotten:
+                    return None
+                self._files = files
         for rel in touched:
             try:
                 files[rel] = SourceFile(rel, (self.site_root / rel).read_bytes())
@@ -462,6 +471,8 @@ class Preview:
         config, config_text = load_config(root)
         chain = load_chain(config.theme, root)
         sources = self._read(touched)
+        if sources is None:
+            return None
         markdown = [s for s in sources if kind_of(s.path)]
         assets = {s.path: s.data for s in sources if not kind_of(s.path) and not s.path.endswith(".md")
                   and not is_question_file(s.path)}

@@ -352,6 +352,35 @@ def test_quick_rebuild_is_skipped_for_anything_but_posts_and_pages(serve):
     assert preview.quick_builds == 0 and b"Second words." in preview.snapshot.outputs["second/index.html"]
 
 
+def test_a_change_while_the_quick_rebuild_reads_the_site_is_not_forgotten(serve, monkeypatch):
+    """A static file saved while the quick rebuild reads the whole site: later quick builds serve it as saved."""
+    import generator.serve
+
+    preview = serve({**SITE, "static/note.txt": "one\n"}, watch=False)  # the builder's steps, in its order
+    note, second = preview.site_root / "static/note.txt", preview.site_root / "content/posts/second.md"
+    real, saved = generator.serve.read_sources, []
+
+    def read_then_save(root):
+        sources = real(root)  # note.txt read as "one"...
+        if not saved:
+            save(note, "two\n")  # ...and saved just after, its file event arriving before the read is over
+            preview.touch([str(note)])
+            saved.append(note)
+        return sources
+
+    monkeypatch.setattr(generator.serve, "read_sources", read_then_save)
+    now = preview.snapshot.now
+    save(second, post("Second post", "2026-01-11", "Take one.\n"))
+    assert not preview.quick_rebuild({"content/posts/second.md"}, now) and saved  # a copy of the site gone stale
+    assert preview.quick_builds == 0 and raw_get(preview.port, "/note.txt")[2] == b"one\n"  # nothing published
+    preview.rebuild(now)  # what the builder does next
+    assert raw_get(preview.port, "/note.txt")[2] == b"two\n"
+    save(second, post("Second post", "2026-01-11", "Take two.\n"))
+    assert preview.quick_rebuild({"content/posts/second.md"}, now)
+    assert b"Take two." in raw_get(preview.port, "/second/")[2]
+    assert raw_get(preview.port, "/note.txt")[2] == b"two\n"  # not the copy read before the save
+
+
 def test_editorial_findings_follow_the_reload_as_an_update(serve):
     preview = serve()
     events = Events(preview.port)
