@@ -374,3 +374,23 @@ def test_without_a_fork_the_work_is_done_here(monkeypatch):
     monkeypatch.setattr(parallel.os, "fork", no_fork)
     assert parallel.map_forked(lambda n: n * n, list(range(40)), 2) == [n * n for n in range(40)]
     assert parallel.beside_forked(lambda: "here", lambda n: n + 1, [1, 2]) == ("here", [2, 3])
+
+
+
+@pytest.mark.parametrize("where", ["templates/post.html", "themes/mine/templates/post.html"])
+def test_a_template_that_reads_the_passages_gets_them(make_site, where):
+    """`stats_in_templates` looks at the templates: the site's own templates/ and its themes'."""
+    from click.testing import CliRunner
+
+    from conftest import SITE_TOML
+    from generator.cli import main
+
+    root = make_site({"site.toml": SITE_TOML + 'theme = "mine"\n',
+                      "themes/mine/theme.toml": 'extends = "default"\n',
+                      "themes/mine/static/notes.txt": "no passages here\n",
+                      "content/posts/a.md": post("A", body="One paragraph for you.\n\nAnother one for you.\n"),
+                      where: "passages={{ post.passages|length }}\n"})
+    assert CliRunner().invoke(main, ["build", "--site", str(root)], catch_exceptions=False).exit_code == 0
+    clean = build(root, OPTIONS, cache=False).outputs
+    page = next(rel for rel, data in clean.items() if data.startswith(b"passages="))
+    assert (root / "public" / page).read_bytes() == clean[page] != b"passages=0\n"
