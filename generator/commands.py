@@ -147,6 +147,8 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
         click.echo(f"Built {pages} pages ({files} files) into {out} in {elapsed:.2f} s; "
                    f"{_counts(findings)}.")
     finally:
+        if finish_base:
+            finish_base(False)  # the build stopped before it could keep the site (once finished: nothing)
         if stage:
             from generator.fs import discard_stage
 

@@ -35,7 +35,7 @@ from types import MappingProxyType
 from generator import manifest as stamps
 from generator.uptodate import manifest_path
 
-FORMAT = 1
+FORMAT = 2  # the site, then its findings and signatures: two pickles in one file
 SITE_RULES = {"links", "series"}  # site-wide rules whose dependencies this module knows
 KEPT_FIELDS = ("kind", "source", "slug", "date", "updated", "draft", "tags", "series", "series_order",
                "aliases", "image", "image_alt")
@@ -86,50 +86,81 @@ def templates_reach(chain) -> bool:
 def save_base(site_root: Path, site, findings, chain, stamp: str) -> bool:
     """After a successful normal build whose manifest carries `stamp`: the light site and the findings,
     for the next `rebuild`. False if the site cannot be patched (then the stamp finds no saved site)."""
+    prepared = _prepare(site_root, site)
+    return prepared is not None and _write_site(prepared[1], site, stamp) \
+        and _commit(*prepared, _rest(site, findings))
+
+
+def _prepare(site_root: Path, site) -> tuple[str, str] | None:
+    """(path, temporary file beside it) for saving `site`, or None (nothing saved) if it cannot be patched.
+    The file holds two pickles: the site (`_write_site`), then its findings and signatures (`_rest`),
+    and is renamed into place once both are in (`_commit`)."""
     path, delta = _paths(site_root)
-    try:
-        os.unlink(delta)
-    except OSError:
-        pass
+    _remove(delta)
     # The templates are judged (`templates_reach`) when a build wants to patch, not here: parsing every
     # template costs ~0.1 s, which every cold build paid, for the next edit's sake.
     if site is None or site.questions or site.questions_by_post or any(p.passages for p in site.posts):
         _remove(path)
-        return False
-    # by_source is rebuilt on loading (it holds the same posts), so nothing is shared and the pickler
-    # needs no memo; streamed to the file, the ~40 MB at 4,000 posts are never held as bytes as well.
-    # The posts are pickled slim (`_slim`) by the pickler itself, without a slim copy of each first.
-    data = {"format": FORMAT, "stamp": stamp, "site": replace(site, by_source=MappingProxyType({})),
-            "findings": sorted(set(map(row, findings))), "signatures": {p.source: _signature(p) for p in site.posts}}
-    enabled = gc.isenabled()
-    gc.disable()
-    tmp = None
+        return None
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".patch-", dir=os.path.dirname(path))
-        with os.fdopen(fd, "wb") as fh:
+        os.close(fd)
+    except OSError:
+        _remove(path)
+        return None
+    return path, tmp
+
+
+def _write_site(tmp: str, site, stamp: str) -> bool:
+    # by_source is rebuilt on loading (it holds the same posts), so nothing is shared and the pickler
+    # needs no memo; streamed to the file, the ~40 MB at 4,000 posts are never held as bytes as well.
+    # The posts are pickled slim (`_slim`) by the pickler itself, without a slim copy of each first.
+    data = {"format": FORMAT, "stamp": stamp, "site": replace(site, by_source=MappingProxyType({}))}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(tmp, "wb") as fh:
             pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
             pickler.fast = True
             pickler.dispatch_table = _slim_table(site.posts)
             pickler.dump(data)
-        os.replace(tmp, path)
+        return True
     except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-        if tmp:
-            _remove(tmp)
-        _remove(path)
         return False
     finally:
         if enabled:
             gc.enable()
-    return True
+
+
+def _rest(site, findings) -> bytes:
+    return pickle.dumps({"findings": sorted(set(map(row, findings))),
+                         "signatures": {p.source: _signature(p) for p in site.posts}}, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _commit(path: str, tmp: str, rest: bytes | None) -> bool:
+    """Append `rest` to the site in `tmp` and put it in place; with `rest` None (or on failure) remove it."""
+    try:
+        if rest is not None:
+            with open(tmp, "ab") as fh:
+                fh.write(rest)
+            os.replace(tmp, path)
+            return True
+    except OSError:
+        pass
+    _remove(tmp)
+    _remove(path)
+    return False
 
 
 def save_base_beside(site_root: Path, site, findings, chain, stamp: str) -> Callable[[bool], bool]:
     """`save_base` started now in a forked child, so that the ~0.1 s (1,000 posts) to ~0.4 s (4,000) of
     pickling the site runs on another core while this process writes the output folder (kernel time,
-    mostly). Returns `finish(keep)`, which waits for the child and says whether the site was saved;
-    `keep=False` (no manifest was recorded) removes what it saved. Where forking is unsafe (other threads
-    running) or impossible, `finish` saves the site there and then instead, only if `keep`."""
+    mostly). Returns `finish(keep)`, which says whether the site was saved: it makes the findings' and
+    signatures' part (`_rest`) here while the child may still be pickling the site, waits for the child
+    and puts the file in place; `keep=False` (no manifest was recorded) removes it. Where forking is
+    unsafe (other threads running) or impossible, `finish` saves the site there and then instead, only
+    if `keep`. Calls after the first change nothing."""
     import threading
 
     def inline(keep: bool) -> bool:
@@ -137,9 +168,13 @@ def save_base_beside(site_root: Path, site, findings, chain, stamp: str) -> Call
 
     if threading.active_count() > 1 or not hasattr(os, "fork"):
         return inline
+    prepared = _prepare(site_root, site)
+    if prepared is None:
+        return lambda keep: False
     try:
         pid = os.fork()
     except OSError:
+        _remove(prepared[1])
         return inline
     if pid == 0:  # the child: save, and leave without running anything of the parent's (no atexit, no flush)
         code = 1
@@ -147,11 +182,21 @@ def save_base_beside(site_root: Path, site, findings, chain, stamp: str) -> Call
             import signal
 
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; the save is atomic anyway
-            code = 0 if save_base(site_root, site, findings, chain, stamp) else 1
+            code = 0 if _write_site(prepared[1], site, stamp) else 1
         finally:
             os._exit(code)
 
+    done: list[bool] = []
+
     def finish(keep: bool) -> bool:
+        if done:  # once only (the CLI calls it again, with False, on its way out)
+            return done[0]
+        rest = None
+        if keep:
+            try:
+                rest = _rest(site, findings)
+            except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+                pass
         while True:
             try:
                 _, status = os.waitpid(pid, 0)
@@ -159,9 +204,8 @@ def save_base_beside(site_root: Path, site, findings, chain, stamp: str) -> Call
             except InterruptedError:  # pragma: no cover - retried by Python itself since 3.5
                 continue
         saved = os.waitstatus_to_exitcode(status) == 0
-        if saved and not keep:
-            _remove(_paths(site_root)[0])
-        return saved and keep
+        done.append(_commit(*prepared, rest if saved else None))
+        return done[0]
 
     return finish
 
@@ -245,10 +289,11 @@ def _load(site_root: Path, stamp: str):
         return None
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            base = pickle.loads(data)  # from the page cache, without a copy of the file in memory
+            base = pickle.load(data)  # from the page cache, without a copy of the file in memory
+            if not isinstance(base, dict) or base.get("format") != FORMAT:
+                return None
+            base.update(pickle.load(data))  # the findings and signatures, written after the site
     except Exception:  # noqa: BLE001
-        return None
-    if not isinstance(base, dict) or base.get("format") != FORMAT:
         return None
     site = base["site"]
     site = replace(site, by_source=MappingProxyType({p.source: p for p in (*site.posts, *site.pages)}))
