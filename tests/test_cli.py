@@ -161,6 +161,23 @@ def test_python_dash_m_generator_works(make_site):
     assert (root / "public/a/index.html").is_file()
 
 
+def test_the_command_line_build_ends_with_its_exit_code_and_all_it_printed(make_site):
+    """A command-line build leaves without the interpreter's teardown (cli._leave): its exit code and
+    everything it printed to the pipes must come through as a normal exit would give them."""
+    root = make_site({"content/posts/a.md": post("A")})
+    ok = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(root)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "Built " in ok.stdout + ok.stderr, ok.stderr
+    (root / "content/posts/b.md").write_text("---\ntitle: [unclosed\n---\nHi\n", "utf-8")
+    failed = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(root)],
+                            capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "content/posts/b.md:2: error: front matter is not valid YAML" in failed.stderr
+    assert failed.stderr.rstrip().endswith("was left as it was.")
+    usage = subprocess.run([sys.executable, "-m", "generator", "build", "--bogus"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
 def test_cli_output_is_byte_identical_across_builds(make_site, tmp_path):
     root = Path(__file__).parent / "sites" / "essays"
     outs = []
