@@ -16,7 +16,7 @@ from generator import cache
 from generator.build import build
 from generator.checks import run_checks
 from generator.errors import sorted_findings
-from generator.fs import MARKER, cache_root, write_output
+from generator.fs import MARKER, cache_root, write_cache_file, write_output
 from generator.site import BuildOptions
 
 from conftest import NOW, post
@@ -309,3 +309,20 @@ def test_a_clean_build_neither_reads_nor_writes_the_cache_folder(make_site, tmp_
     assert not folder.exists()  # --no-cache: nothing kept (neither images nor compiled templates)
     assert dict(build(root, OPTIONS).outputs) == dict(result.outputs)  # and the cached build agrees
     assert (folder / "images").is_dir() and (folder / "jinja").is_dir()
+
+
+def test_saved_outputs_come_back_whole_or_not_at_all(tmp_path):
+    outputs = {"index.html": b"<p>" * 40_000, "empty.txt": b"", "posts/a/index.html": bytes(range(256)) * 99}
+    write_cache_file(tmp_path, "outputs", cache.dump_outputs("key", outputs, ("found",)))
+    path = cache_root(tmp_path) / "outputs"
+
+    def load(key: str = "key"):
+        with path.open("rb") as fh:
+            return cache.load_outputs(fh, key)
+
+    assert load() == (outputs, ("found",))
+    assert load("another key") is None
+    data = path.read_bytes()
+    for damaged in (data[:-1], data[:-len(outputs["posts/a/index.html"])], data[:40], data + b"x", b""):
+        path.write_bytes(damaged)
+        assert load() is None
