@@ -94,13 +94,15 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
     stamp = finish_base = None
     bar = _progress_bar()
 
+    def fails(findings) -> bool:
+        return has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
+
     def finished(result) -> None:
         """The build rendered: the site for the next patched build is saved by a forked child while
         the build writes its cache files, the findings are printed and the output is written."""
         nonlocal stamp, finish_base
         findings = result.findings
-        failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
-        if not failed and snapshot is not None and not info.get("questions", True) and "chain" in info \
+        if not fails(findings) and snapshot is not None and not info.get("questions", True) and "chain" in info \
                 and result.site is not None:
             import os
 
@@ -116,9 +118,8 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
                                stage=staging, finished=finished)
         staged = (stage[-1], info.get("staged", ())) if stage and stage[-1] else None
         findings = result.findings
-        failed = has_errors(findings) or (strict and any(f.severity == "warning" for f in findings))
         echo_findings(findings)
-        if failed:
+        if fails(findings):
             why = " (--strict: warnings count as errors)" if strict and not has_errors(findings) else ""
             click.secho(f"Build failed: {_counts(findings)}{why}; {out} was left as it was.", err=True, fg="red")
             sys.exit(1)
@@ -127,9 +128,7 @@ def build(site_root: Path, out: Path | None, drafts: bool, future: bool, strict:
             else None
         try:
             write_output(out, result.outputs, site_root, staged, fresh)
-        except GivingError as exc:
-            if finish_base:
-                finish_base(False)
+        except GivingError as exc:  # (the saved site is dropped on the way out, below)
             echo_findings(exc.findings)
             sys.exit(1)
         elapsed = time.perf_counter() - started

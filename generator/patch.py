@@ -41,7 +41,9 @@ KEPT_FIELDS = ("kind", "source", "slug", "date", "updated", "draft", "tags", "se
                "aliases", "image", "image_alt")
 # Fields the pages never show and only the checks read: saved as a signature (`_signature`), left out
 # of the saved posts (`_slim`), which makes the saved site a good deal quicker to load.
-SLIM_FIELDS = ("links", "lines", "checks", "comments", "images")
+_EMPTY = MappingProxyType({})
+SLIM = {"links": (), "lines": _EMPTY, "checks": _EMPTY, "comments": (), "images": ()}  # each as saved
+SLIM_FIELDS = tuple(SLIM)
 SITE_NAMES = {"config", "pages", "questions"}  # what templates may read of the `site` global
 
 
@@ -219,13 +221,9 @@ def _signature(post) -> str:
 
 def _slim(site):
     """The site with the posts' `SLIM_FIELDS` emptied (the templates never read them: `templates_reach`)."""
-    from types import MappingProxyType as Proxy
-
-    empty = Proxy({})
     from generator.model import with_fields  # dataclasses.replace, in a fifth of the time
 
-    slim = {p.source: with_fields(p, links=(), lines=empty, checks=empty, comments=(), images=()) for p in site.posts}
-    return _swap(site, slim)
+    return _swap(site, {p.source: with_fields(p, **SLIM) for p in site.posts})
 
 
 def _slim_table(posts) -> dict:
@@ -238,9 +236,7 @@ def _slim_table(posts) -> dict:
 
     names = [f.name for f in dataclasses.fields(Post)]
     values = operator.attrgetter(*names)
-    empty = MappingProxyType({})
-    blank = [(names.index(name), value) for name, value in
-             (("links", ()), ("lines", empty), ("checks", empty), ("comments", ()), ("images", ()))]
+    blank = [(names.index(name), value) for name, value in SLIM.items()]
     slim = {id(p) for p in posts}
 
     def reduce(post):
